@@ -1,0 +1,100 @@
+# libota: `make demo` runs the quickstart on an embedded SQLite store; `make test` runs every
+# test. The shipped libraries come from the Embedded Swift build (`make embedded`): no Swift
+# runtime, only libc, libsqlite3, libcbor, libsodium and libm.
+
+SWIFTC   ?= swiftc
+CC       ?= cc
+CXX      ?= c++
+PYTHON   ?= python3
+BUILD    := build
+EMB      := $(BUILD)/embedded
+TRIPLE   := x86_64-unknown-linux-gnu
+SWIFT_LIB := $(dir $(shell command -v $(SWIFTC)))../lib/swift
+UNICODE_TABLES := $(SWIFT_LIB)/embedded/$(TRIPLE)/libswiftUnicodeDataTables.a
+
+SYSLIBS  := -lsqlite3 -lcbor -lsodium -lm
+LDLIBS_STATIC := $(BUILD)/libota.a $(SYSLIBS) -lpthread
+CWARN    := -Wall -Wextra -pedantic -Werror
+
+EMBED_FLAGS := -target $(TRIPLE) -enable-experimental-feature Embedded \
+	-enable-experimental-feature CImplementation -wmo -parse-as-library -O \
+	-I Sources/CSQLite -I Sources/CCbor -I Sources/CSodium -I Sources/CShim -I Sources/COTA \
+	-I $(EMB)
+
+core_src  := $(shell find Sources/OTACore -name '*.swift' | sort)
+store_src := $(shell find Sources/OTAStore -name '*.swift' | sort)
+api_src   := $(shell find Sources/OTA -name '*.swift' | sort)
+shims     := $(wildcard Sources/C*/*.h Sources/C*/module.modulemap) include/ota.h
+
+.PHONY: all build embedded test test-swift test-c test-python check-runtime demo bench clean
+
+all: build embedded
+
+build:
+	swift build
+
+embedded: $(BUILD)/libota.a $(BUILD)/libota.so $(BUILD)/ota.pc
+
+# One module at a time, each whole-module: the Embedded compiler specializes across them.
+$(EMB)/OTACore.o: $(core_src) $(shims)
+	@mkdir -p $(EMB)
+	$(SWIFTC) $(EMBED_FLAGS) -module-name OTACore -emit-module -emit-module-path $(EMB)/OTACore.swiftmodule -c $(core_src) -o $@
+
+$(EMB)/OTAStore.o: $(store_src) $(EMB)/OTACore.o
+	$(SWIFTC) $(EMBED_FLAGS) -module-name OTAStore -emit-module -emit-module-path $(EMB)/OTAStore.swiftmodule -c $(store_src) -o $@
+
+$(EMB)/OTA.o: $(api_src) $(EMB)/OTAStore.o
+	$(SWIFTC) $(EMBED_FLAGS) -module-name OTA -c $(api_src) -o $@
+
+# One relocatable object with the Unicode tables it needs merged in; every symbol but the
+# ota_ API is made local, so the archive cannot clash with anything else in the program.
+$(BUILD)/ota.o: $(EMB)/OTACore.o $(EMB)/OTAStore.o $(EMB)/OTA.o
+	ld -r -o $@.tmp $^ $(UNICODE_TABLES)
+	objcopy --wildcard --keep-global-symbol='ota_*' $@.tmp $@
+	@rm -f $@.tmp
+
+$(BUILD)/libota.a: $(BUILD)/ota.o
+	rm -f $@ && ar rcs $@ $<
+
+$(BUILD)/libota.so: $(BUILD)/ota.o libota.map
+	$(CC) -shared -o $@ $(BUILD)/ota.o -Wl,--version-script=libota.map -Wl,-soname,libota.so.0 -Wl,-z,defs $(SYSLIBS)
+
+$(BUILD)/ota.pc: ota.pc.in
+	sed -e 's|@PREFIX@|$(CURDIR)|' $< > $@
+
+# The archive must need nothing from a Swift runtime; the shared library no libswift*.
+check-runtime: $(BUILD)/libota.a $(BUILD)/libota.so
+	@if nm -u $(BUILD)/libota.a | grep -i 'swift'; then echo "FAIL: libota.a needs Swift runtime symbols"; exit 1; fi
+	@if ldd $(BUILD)/libota.so | grep -i 'libswift'; then echo "FAIL: libota.so links a Swift runtime"; exit 1; fi
+	@if nm -D --defined-only $(BUILD)/libota.so | awk '$$2 != "A" {print $$3}' | grep -v '^ota_'; then echo "FAIL: libota.so exports non-ota_ symbols"; exit 1; fi
+	@echo "check-runtime: libota.a needs only: $$(nm -u $(BUILD)/libota.a | awk '{print $$2}' | sort -u | tr '\n' ' ')"
+
+test: test-swift test-c test-python check-runtime
+
+test-swift:
+	swift test
+
+C_TESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(wildcard Tests/c/*.c))
+
+$(BUILD)/tests/%: Tests/c/%.c include/ota.h $(BUILD)/libota.a
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
+	$(CXX) -x c++ -std=c++17 -Wall -Wextra -Werror -I include -o $@-cxx $< $(LDLIBS_STATIC)
+
+test-c: $(C_TESTS)
+	@set -e; for t in $(C_TESTS); do echo "== $$t"; (cd $(BUILD)/tests && ./$$(basename $$t) && ./$$(basename $$t)-cxx); done
+
+test-python: $(BUILD)/libota.so
+	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
+
+$(BUILD)/quickstart: examples-c/quickstart.c include/ota.h $(BUILD)/libota.a
+	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
+
+demo: $(BUILD)/quickstart
+	cd $(BUILD) && ./quickstart demo.db
+
+bench: embedded
+	@$(MAKE) -s -C bench run
+
+clean:
+	rm -rf $(BUILD) .build

@@ -1,0 +1,2 @@
+// libcbor as a Swift module (apt: libcbor-dev).
+#include <cbor.h>

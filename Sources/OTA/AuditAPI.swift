@@ -1,0 +1,37 @@
+import COTA
+import OTACore
+import OTAStore
+
+@c @implementation
+public func ota_audit_verify(_ db: OpaquePointer?, _ entries: UnsafeMutablePointer<Int64>?,
+                             _ firstBad: UnsafeMutablePointer<Int64>?) -> Int32 {
+    onHandle(db) { (h) throws(OTAError) in
+        let report = try Audit.verify(h.store.db)
+        entries?.pointee = report.entries
+        firstBad?.pointee = report.firstBad ?? 0
+        if let bad = report.firstBad {
+            throw .corrupt(report.problem ?? "audit entry \(bad) does not verify")
+        }
+    }
+}
+
+@c @implementation
+public func ota_audit_head(_ db: OpaquePointer?, _ seq: UnsafeMutablePointer<Int64>?,
+                           _ hash: UnsafeMutablePointer<UInt8>?) -> Int32 {
+    onHandle(db) { (h) throws(OTAError) in
+        let hash = try Arguments.out(hash, "hash")
+        let head = try Audit.head(h.store.db)
+        seq?.pointee = head.seq
+        for (i, b) in head.hash.enumerated() { hash[i] = b }
+    }
+}
+
+@c @implementation
+public func ota_audit_list(_ db: OpaquePointer?, _ after: Int64, _ limit: Int64,
+                           _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
+    onHandle(db) { (h) throws(OTAError) in
+        let out = try Arguments.out(out)
+        let entries = try Audit.entries(h.store.db, after: after, limit: limit > 0 ? limit : Int64.max)
+        try give(AuditEntry.encodeList(entries), to: out)
+    }
+}

@@ -1,0 +1,55 @@
+import CShim
+import OTACore
+import OTAStore
+
+/// What an `ota_db *` points to: the open store and the message of the last call.
+final class DBHandle {
+    let store: Store
+    private(set) var code: Int32 = 0
+    private(set) var storeCode: Int32 = 0
+    /// NUL-terminated, owned here; `ota_errmsg` lends it until the next call on the handle.
+    private(set) var message: UnsafeMutablePointer<CChar>
+
+    init(store: Store) {
+        self.store = store
+        message = copyCString(okMessage)
+    }
+
+    deinit { message.deallocate() }
+
+    func record(_ error: OTAError?) {
+        code = error?.code.rawValue ?? 0
+        storeCode = error?.storeCode ?? 0
+        message.deallocate()
+        message = copyCString(error?.message ?? okMessage)
+    }
+
+    var opaque: OpaquePointer { OpaquePointer(Unmanaged.passUnretained(self).toOpaque()) }
+
+    static func from(_ p: OpaquePointer?) -> DBHandle? {
+        guard let p else { return nil }
+        return Unmanaged<DBHandle>.fromOpaque(UnsafeRawPointer(p)).takeUnretainedValue()
+    }
+}
+
+let okMessage = "not an error"
+
+func copyCString(_ s: String) -> UnsafeMutablePointer<CChar> {
+    let utf8 = Array(s.utf8)
+    let p = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
+    for (i, b) in utf8.enumerated() { p[i] = CChar(bitPattern: b) }
+    p[utf8.count] = 0
+    return p
+}
+
+/// Stores the message of a handle-free call in the calling thread's buffer.
+func recordThreadMessage(_ error: OTAError?) -> Int32 {
+    let text = Array((error?.message ?? okMessage).utf8)
+    let buffer = ota_tls_msg()
+    var n = min(text.count, Int(OTA_TLS_MSG_CAP) - 1)
+    // Never cut a UTF-8 sequence in half: back up to a lead byte.
+    while n > 0 && n < text.count && text[n] & 0xC0 == 0x80 { n -= 1 }
+    for i in 0..<n { buffer?[i] = CChar(bitPattern: text[i]) }
+    buffer?[n] = 0
+    return error?.code.rawValue ?? 0
+}

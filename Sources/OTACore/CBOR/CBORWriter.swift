@@ -1,0 +1,85 @@
+import CCbor
+
+/// Appends CBOR items to a byte array. Heads are encoded by libcbor; payloads are copied.
+/// Items are written in the order given: callers emit map keys in deterministic order
+/// (RFC 8949 §4.2.1: shorter keys first, then bytewise) so that outputs are reproducible.
+public struct CBORWriter {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    private typealias Encoder = (UnsafeMutablePointer<UInt8>, Int) -> Int
+
+    private mutating func head(_ encode: Encoder) {
+        // A head is at most 9 bytes.
+        var scratch: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            guard let p = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
+            let n = encode(p, raw.count)
+            bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+        }
+    }
+
+    public mutating func unsigned(_ n: UInt64) { head { cbor_encode_uint(n, $0, $1) } }
+
+    public mutating func int(_ n: Int64) {
+        if n >= 0 {
+            unsigned(UInt64(n))
+        } else {
+            let magnitude = UInt64(bitPattern: ~n)  // -1 - n, without overflow at Int64.min
+            head { cbor_encode_negint(magnitude, $0, $1) }
+        }
+    }
+
+    public mutating func text(_ s: String) {
+        var s = s
+        s.withUTF8 { utf8 in
+            head { cbor_encode_string_start(utf8.count, $0, $1) }
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    public mutating func bytes(_ b: [UInt8]) {
+        head { cbor_encode_bytestring_start(b.count, $0, $1) }
+        bytes.append(contentsOf: b)
+    }
+
+    public mutating func bool(_ b: Bool) { head { cbor_encode_bool(b, $0, $1) } }
+    public mutating func null() { head { cbor_encode_null($0, $1) } }
+    public mutating func arrayHeader(_ count: Int) { head { cbor_encode_array_start(count, $0, $1) } }
+    public mutating func mapHeader(_ count: Int) { head { cbor_encode_map_start(count, $0, $1) } }
+    public mutating func tag(_ t: UInt64) { head { cbor_encode_tag(t, $0, $1) } }
+
+    public mutating func optionalText(_ s: String?) {
+        if let s { text(s) } else { null() }
+    }
+
+    /// Appends bytes that already are one complete, valid CBOR item.
+    public mutating func raw(_ item: [UInt8]) { bytes.append(contentsOf: item) }
+
+    /// Writes a whole decoded value (map pairs in their stored order).
+    public mutating func value(_ v: CBOR) {
+        switch v {
+        case .unsigned(let n): unsigned(n)
+        case .negative(let n): head { cbor_encode_negint(n, $0, $1) }
+        case .bytes(let b): bytes(b)
+        case .text(let s): text(s)
+        case .array(let items):
+            arrayHeader(items.count)
+            for item in items { value(item) }
+        case .map(let pairs):
+            mapHeader(pairs.count)
+            for pair in pairs {
+                value(pair.key)
+                value(pair.value)
+            }
+        case .tagged(let t, let item):
+            tag(t)
+            value(item)
+        case .bool(let b): bool(b)
+        case .null: null()
+        case .undefined: head { cbor_encode_undef($0, $1) }
+        case .float(let d): head { cbor_encode_double(d, $0, $1) }
+        }
+    }
+}

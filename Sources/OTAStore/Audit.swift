@@ -1,0 +1,149 @@
+import OTACore
+
+/// One entry of the audit trail as stored.
+public struct AuditEntry: Equatable {
+    public var seq: Int64
+    public var at: Int64
+    public var actor: String
+    public var action: String
+    public var subject: String
+    public var detail: [UInt8]?
+    public var hash: [UInt8]
+
+    /// The bytes that are hashed together with the previous entry's hash.
+    static func content(seq: Int64, at: Int64, actor: String, action: String, subject: String,
+                        detail: [UInt8]?) -> [UInt8] {
+        var w = CBORWriter()
+        w.arrayHeader(6)
+        w.int(seq)
+        w.int(at)
+        w.text(actor)
+        w.text(action)
+        w.text(subject)
+        if let detail { w.bytes(detail) } else { w.null() }
+        return w.bytes
+    }
+
+    /// A CBOR array of audit-entry maps (docs/schemas/audit.cddl), keys in deterministic order.
+    public static func encodeList(_ entries: [AuditEntry]) -> [UInt8] {
+        var w = CBORWriter(capacity: 128 * entries.count + 16)
+        w.arrayHeader(entries.count)
+        for e in entries {
+            w.mapHeader(7)
+            w.text("at"); w.int(e.at)
+            w.text("seq"); w.int(e.seq)
+            w.text("hash"); w.bytes(e.hash)
+            w.text("actor"); w.text(e.actor)
+            w.text("action"); w.text(e.action)
+            w.text("detail"); if let d = e.detail { w.bytes(d) } else { w.null() }
+            w.text("subject"); w.text(e.subject)
+        }
+        return w.bytes
+    }
+
+    static func chainHash(previous: [UInt8], content: [UInt8]) -> [UInt8] {
+        var h = SHA256()
+        h.update(previous)
+        h.update(content)
+        return h.finalize()
+    }
+}
+
+/// The result of walking the chain.
+public struct AuditVerification: Equatable {
+    public var entries: Int64
+    /// The hash of the last entry (32 zero bytes for an empty trail): anchor it outside the
+    /// store (a log, a ticket, a signed receipt) to detect removal of the newest entries too.
+    public var head: [UInt8]
+    /// The first entry that does not match, or nil when the chain is intact.
+    public var firstBad: Int64?
+    public var problem: String?
+}
+
+/// The tamper-evident trail: entry n stores SHA-256(hash of entry n-1 || content of n).
+/// Editing, deleting or reordering any entry breaks every hash after it; the head, kept in
+/// `meta` and returned to the host, also reveals a removed tail.
+public enum Audit {
+    static let genesis = [UInt8](repeating: 0, count: SHA256.byteCount)
+
+    /// Appends an entry; call inside the transaction that makes the change it records.
+    @discardableResult
+    public static func append(_ db: SQLiteConnection, at: Int64, actor: String, action: String,
+                              subject: String = "", detail: [UInt8]? = nil) throws(OTAError) -> AuditEntry {
+        let last = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        var seq: Int64 = 1
+        var previous = genesis
+        if try last.step() {
+            seq = last.int64(0) + 1
+            previous = last.blob(1) ?? genesis
+        }
+        let content = AuditEntry.content(seq: seq, at: at, actor: actor, action: action,
+                                         subject: subject, detail: detail)
+        let hash = AuditEntry.chainHash(previous: previous, content: content)
+        try db.prepare("INSERT INTO audit(seq, at, actor, action, subject, detail, hash) VALUES(?,?,?,?,?,?,?)")
+            .bind(1, seq).bind(2, at).bind(3, actor).bind(4, action).bind(5, subject)
+            .bind(6, blob: detail).bind(7, blob: hash).run()
+        try db.prepare("INSERT INTO meta(key, value) VALUES('audit_head_seq', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(1, seq).run()
+        try db.prepare("INSERT INTO meta(key, value) VALUES('audit_head_hash', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(1, blob: hash).run()
+        return AuditEntry(seq: seq, at: at, actor: actor, action: action, subject: subject,
+                          detail: detail, hash: hash)
+    }
+
+    /// The newest entry's seq and hash (0 and zeros for an empty trail).
+    public static func head(_ db: SQLiteConnection) throws(OTAError) -> (seq: Int64, hash: [UInt8]) {
+        let s = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+        guard try s.step() else { return (0, genesis) }
+        return (s.int64(0), s.blob(1) ?? genesis)
+    }
+
+    /// Entries with `seq > after`, oldest first, at most `limit`.
+    public static func entries(_ db: SQLiteConnection, after: Int64 = 0,
+                               limit: Int64 = Int64.max) throws(OTAError) -> [AuditEntry] {
+        let s = try db.prepare("SELECT seq, at, actor, action, subject, detail, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")
+        s.bind(1, after).bind(2, limit)
+        var out: [AuditEntry] = []
+        while try s.step() {
+            out.append(AuditEntry(seq: s.int64(0), at: s.int64(1), actor: s.text(2) ?? "",
+                                  action: s.text(3) ?? "", subject: s.text(4) ?? "",
+                                  detail: s.blob(5), hash: s.blob(6) ?? []))
+        }
+        return out
+    }
+
+    /// Walks the whole chain in `seq` order and reports the first entry that does not match.
+    public static func verify(_ db: SQLiteConnection) throws(OTAError) -> AuditVerification {
+        let s = try db.prepare("SELECT seq, at, actor, action, subject, detail, hash FROM audit ORDER BY rowid")
+        var previous = genesis
+        var expectedSeq: Int64 = 1
+        var count: Int64 = 0
+        func bad(_ seq: Int64, _ problem: String) -> AuditVerification {
+            AuditVerification(entries: count, head: previous, firstBad: seq, problem: problem)
+        }
+        while try s.step() {
+            let seq = s.int64(0)
+            if seq != expectedSeq {
+                return bad(seq, seq > expectedSeq
+                    ? "audit entry \(expectedSeq) is missing (next stored entry is \(seq))"
+                    : "audit entry \(seq) is out of order (expected \(expectedSeq))")
+            }
+            let content = AuditEntry.content(seq: seq, at: s.int64(1), actor: s.text(2) ?? "",
+                                             action: s.text(3) ?? "", subject: s.text(4) ?? "",
+                                             detail: s.blob(5))
+            let hash = AuditEntry.chainHash(previous: previous, content: content)
+            guard hash == (s.blob(6) ?? []) else {
+                return bad(seq, "audit entry \(seq) does not match its hash: it was edited, or an entry before it was removed or replaced")
+            }
+            previous = hash
+            count += 1
+            expectedSeq += 1
+        }
+        // The head kept in meta reveals a removed tail (unless it was rewritten as well).
+        let headSeq = try db.scalar("SELECT value FROM meta WHERE key = 'audit_head_seq'") ?? 0
+        if headSeq != count {
+            return bad(count + 1, "the audit trail ends at entry \(count) but entry \(headSeq) was recorded: entries were removed")
+        }
+        return AuditVerification(entries: count, head: previous, firstBad: nil, problem: nil)
+    }
+}

@@ -1,0 +1,169 @@
+import CSQLite
+import OTACore
+
+/// A thin, throwing wrapper over one sqlite3 connection. Not thread-safe: a `Store` (and so
+/// an `ota_db` handle) is used by one thread at a time.
+public final class SQLiteConnection {
+    let raw: OpaquePointer
+    private var cache: [String: Statement] = [:]
+
+    init(raw: OpaquePointer) { self.raw = raw }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(raw)
+    }
+
+    static func open(path: String, flags: Int32) throws(OTAError) -> SQLiteConnection {
+        var db: OpaquePointer?
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            let code = db.map { sqlite3_extended_errcode($0) } ?? rc
+            if let db { sqlite3_close_v2(db) }
+            throw OTAError(.store, "cannot open store at '\(path)': \(message)", storeCode: code)
+        }
+        sqlite3_extended_result_codes(db, 1)
+        return SQLiteConnection(raw: db)
+    }
+
+    func failure(_ what: String) -> OTAError { storeFailure(raw, what) }
+
+    /// Runs one or more statements that return no rows.
+    public func exec(_ sql: String) throws(OTAError) {
+        let rc = sqlite3_exec(raw, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw failure("SQL failed") }
+    }
+
+    /// A prepared statement, cached by its text: hot statements are compiled once.
+    public func prepare(_ sql: String) throws(OTAError) -> Statement {
+        if let s = cache[sql] {
+            s.reset()
+            return s
+        }
+        var stmt: OpaquePointer?
+        guard sqlite3_prepare_v2(raw, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
+            throw failure("cannot prepare statement")
+        }
+        let s = Statement(stmt, db: raw)
+        cache[sql] = s
+        return s
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(raw) }
+    public var changes: Int { Int(sqlite3_changes(raw)) }
+
+    /// The one integer a query returns (`PRAGMA user_version`, `SELECT count(*)`), or nil.
+    public func scalar(_ sql: String) throws(OTAError) -> Int64? {
+        let s = try prepare(sql)
+        guard try s.step() else { return nil }
+        return s.isNull(0) ? nil : s.int64(0)
+    }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
+    /// `immediate` takes the write lock at once (for read-then-write sequences).
+    public func transaction<T>(immediate: Bool = true,
+                               _ body: () throws(OTAError) -> T) throws(OTAError) -> T {
+        try exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let value = try body()
+            try exec("COMMIT")
+            return value
+        } catch {
+            sqlite3_exec(raw, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+}
+
+/// One prepared statement. Parameters are 1-based, columns 0-based (as in SQLite).
+public final class Statement {
+    let raw: OpaquePointer
+    let db: OpaquePointer  // the owning connection's, for error messages; it outlives us
+
+    init(_ raw: OpaquePointer, db: OpaquePointer) {
+        self.raw = raw
+        self.db = db
+    }
+
+    deinit { sqlite3_finalize(raw) }
+
+    func reset() {
+        sqlite3_reset(raw)
+        sqlite3_clear_bindings(raw)
+    }
+
+    @discardableResult
+    public func bind(_ index: Int32, _ value: Int64) -> Statement {
+        sqlite3_bind_int64(raw, index, value)
+        return self
+    }
+
+    @discardableResult
+    public func bind(_ index: Int32, _ value: String?) -> Statement {
+        if var value {
+            value.withUTF8 { utf8 in
+                utf8.withMemoryRebound(to: CChar.self) { chars in
+                    _ = sqlite3_bind_text(raw, index, chars.baseAddress, Int32(chars.count),
+                                          ota_sqlite_transient())
+                }
+            }
+        } else {
+            sqlite3_bind_null(raw, index)
+        }
+        return self
+    }
+
+    @discardableResult
+    public func bind(_ index: Int32, blob: [UInt8]?) -> Statement {
+        if let blob {
+            blob.withUnsafeBytes { b in
+                // A zero-length blob still needs a non-NULL pointer to be a blob, not NULL.
+                _ = sqlite3_bind_blob(raw, index, b.baseAddress ?? UnsafeRawPointer(bitPattern: 1),
+                                      Int32(b.count), ota_sqlite_transient())
+            }
+        } else {
+            sqlite3_bind_null(raw, index)
+        }
+        return self
+    }
+
+    /// Advances; true while a row is available.
+    public func step() throws(OTAError) -> Bool {
+        switch sqlite3_step(raw) {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default:
+            let error = storeFailure(db, "statement failed")
+            sqlite3_reset(raw)
+            throw error
+        }
+    }
+
+    /// Runs a statement that returns no rows.
+    public func run() throws(OTAError) {
+        while try step() {}
+    }
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+    public func int64(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
+
+    public func text(_ column: Int32) -> String? {
+        guard let p = sqlite3_column_text(raw, column) else { return nil }
+        let n = Int(sqlite3_column_bytes(raw, column))
+        return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
+    }
+
+    public func blob(_ column: Int32) -> [UInt8]? {
+        if isNull(column) { return nil }
+        let n = Int(sqlite3_column_bytes(raw, column))
+        guard n > 0, let p = sqlite3_column_blob(raw, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: p, count: n))
+    }
+}
+
+/// SQLite's message and extended code as an `OTA_STORE` error.
+func storeFailure(_ db: OpaquePointer, _ what: String) -> OTAError {
+    OTAError(.store, "\(what): \(String(cString: sqlite3_errmsg(db)))",
+             storeCode: sqlite3_extended_errcode(db))
+}
