@@ -173,9 +173,21 @@ int ota_audit_head(ota_db *db, int64_t *seq, uint8_t *hash);
  * Errors: OTA_MISUSE, OTA_STORE. */
 int ota_audit_list(ota_db *db, int64_t after, int64_t limit, ota_buf *out);
 
-/* ---- device management: fleet snapshots, inventory, target resolution (issue 3) ---- */
+/* ---------------------------------------------------------------------------------------
+ * Target resolution (device management): pure functions over fleet snapshots
+ * ------------------------------------------------------------------------------------- */
 
-/* ---- update management: packages, lifecycle, roles, signatures (issue 4) ---- */
+/* ---------------------------------------------------------------------------------------
+ * The fleet inventory (device management): import, export, history
+ * ------------------------------------------------------------------------------------- */
+
+/* ---------------------------------------------------------------------------------------
+ * Roles
+ * ------------------------------------------------------------------------------------- */
+
+/* ---------------------------------------------------------------------------------------
+ * Packages (update management): registration, lifecycle, integrity, signatures
+ * ------------------------------------------------------------------------------------- */
 
 #ifdef __cplusplus
 }

@@ -70,13 +70,9 @@ public enum Audit {
     @discardableResult
     public static func append(_ db: SQLiteConnection, at: Int64, actor: String, action: String,
                               subject: String = "", detail: [UInt8]? = nil) throws(OTAError) -> AuditEntry {
-        let last = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        var seq: Int64 = 1
-        var previous = genesis
-        if try last.step() {
-            seq = last.int64(0) + 1
-            previous = last.blob(1) ?? genesis
-        }
+        let last = try head(db)
+        let seq = last.seq + 1
+        let previous = last.hash
         let content = AuditEntry.content(seq: seq, at: at, actor: actor, action: action,
                                          subject: subject, detail: detail)
         let hash = AuditEntry.chainHash(previous: previous, content: content)
@@ -93,9 +89,8 @@ public enum Audit {
 
     /// The newest entry's seq and hash (0 and zeros for an empty trail).
     public static func head(_ db: SQLiteConnection) throws(OTAError) -> (seq: Int64, hash: [UInt8]) {
-        let s = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
-        guard try s.step() else { return (0, genesis) }
-        return (s.int64(0), s.blob(1) ?? genesis)
+        try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
+            .firstRow { ($0.int64(0), $0.blob(1) ?? genesis) } ?? (0, genesis)
     }
 
     /// Entries with `seq > after`, oldest first, at most `limit`.

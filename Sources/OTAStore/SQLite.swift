@@ -55,9 +55,7 @@ public final class SQLiteConnection {
 
     /// The one integer a query returns (`PRAGMA user_version`, `SELECT count(*)`), or nil.
     public func scalar(_ sql: String) throws(OTAError) -> Int64? {
-        let s = try prepare(sql)
-        guard try s.step() else { return nil }
-        return s.isNull(0) ? nil : s.int64(0)
+        try prepare(sql).firstRow { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
@@ -88,9 +86,17 @@ public final class Statement {
 
     deinit { sqlite3_finalize(raw) }
 
-    func reset() {
+    /// Ends the statement, so that it holds no read transaction open; binding are cleared.
+    public func reset() {
         sqlite3_reset(raw)
         sqlite3_clear_bindings(raw)
+    }
+
+    /// Reads the first row, if any, and resets: for queries that are not read to the end.
+    public func firstRow<T>(_ read: (Statement) -> T) throws(OTAError) -> T? {
+        defer { reset() }
+        guard try step() else { return nil }
+        return read(self)
     }
 
     @discardableResult

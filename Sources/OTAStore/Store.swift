@@ -70,9 +70,7 @@ public final class Store {
     }
 
     private func pragmaText(_ sql: String) throws(OTAError) -> String? {
-        let s = try db.prepare(sql)
-        guard try s.step() else { return nil }
-        return s.text(0)
+        try db.prepare(sql).firstRow { $0.text(0) } ?? nil
     }
 
     /// Applies the missing migrations, each in its own transaction; another connection that

@@ -1,0 +1,36 @@
+import OTACore
+
+/// The roles an actor can hold. The host authenticates actors; libota authorizes them.
+public enum Role: String, CaseIterable {
+    case admin = "admin"                      // grants and revokes roles; may do everything
+    case engineer = "engineer"                // registers packages, imports fleet data
+    case approver = "approver"                // approves packages and campaigns (never their own)
+    case campaignManager = "campaign-manager" // creates and steers campaigns
+    case gateway = "gateway"                  // ingests vehicle status reports
+}
+
+public enum Roles {
+    public static func has(_ db: SQLiteConnection, actor: String, _ role: Role) throws(OTAError) -> Bool {
+        try db.prepare("SELECT 1 FROM actor_roles WHERE actor = ? AND role = ?")
+            .bind(1, actor).bind(2, role.rawValue).firstRow { _ in true } ?? false
+    }
+
+    /// Throws `.denied` naming the roles that would allow `action`, unless the actor holds one
+    /// of them or is an admin.
+    public static func require(_ db: SQLiteConnection, actor: String, anyOf roles: [Role],
+                               for action: String) throws(OTAError) {
+        if try has(db, actor: actor, .admin) { return }
+        for role in roles where try has(db, actor: actor, role) { return }
+        var names = ""
+        for role in roles { names += (names.isEmpty ? "" : " or ") + role.rawValue }
+        throw .denied("\(action) needs the role \(names.isEmpty ? "admin" : names); actor '\(actor)' has none of them")
+    }
+
+    public static func of(_ db: SQLiteConnection, actor: String) throws(OTAError) -> [Role] {
+        let s = try db.prepare("SELECT role FROM actor_roles WHERE actor = ? ORDER BY role")
+        s.bind(1, actor)
+        var out: [Role] = []
+        while try s.step() { if let r = s.text(0).flatMap({ Role(rawValue: $0) }) { out.append(r) } }
+        return out
+    }
+}
