@@ -24,7 +24,7 @@
 static int64_t walk(const uint8_t *buf, size_t len, size_t *err) {
     uint64_t left[MAXDEPTH]; /* items still due in each open container, or INDEF */
     uint8_t kind[MAXDEPTH];  /* 0: array/map, 2/3: indefinite byte/text string */
-    int depth = 0;
+    int depth = 0, tagged = 0;
     const uint8_t *p = buf, *end = buf + len, *at;
     int64_t items = 0;
     for (;;) {
@@ -33,7 +33,7 @@ static int64_t walk(const uint8_t *buf, size_t len, size_t *err) {
         uint8_t ib = *p++, major = ib >> 5, ai = ib & 31;
         uint64_t v = ai;
         if (ib == 0xff) { /* break: closes the innermost indefinite item */
-            if (depth == 0 || left[depth - 1] != INDEF) goto bad;
+            if (depth == 0 || left[depth - 1] != INDEF || tagged) goto bad;
             depth--;
             goto done;
         }
@@ -54,6 +54,7 @@ static int64_t walk(const uint8_t *buf, size_t len, size_t *err) {
         }
         if (depth && kind[depth - 1] && (major != kind[depth - 1] || v == INDEF)) goto bad;
         items++;
+        tagged = major == 6;
         switch (major) {
         case 2: case 3:
             if (v == INDEF) {
