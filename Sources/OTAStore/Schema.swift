@@ -75,5 +75,16 @@ public enum Schema {
           PRIMARY KEY(actor, role)
         ) STRICT, WITHOUT ROWID;
         """,
+        // 4 (fleet inventory, issue 3): what a snapshot import needs beyond migration 2.
+        // `vehicles.seen`: the time of the newest snapshot that described the vehicle, so
+        // that an older snapshot never overwrites newer data (`updated` moves only on a
+        // change). `ecus.removed`: the snapshot time at which a snapshot that described the
+        // vehicle no longer listed the ECU (NULL while it is present); the row and its
+        // history stay, export leaves it out.
+        """
+        ALTER TABLE vehicles ADD COLUMN seen INTEGER NOT NULL DEFAULT 0;
+        UPDATE vehicles SET seen = updated;
+        ALTER TABLE ecus ADD COLUMN removed INTEGER;
+        """,
     ]
 }
