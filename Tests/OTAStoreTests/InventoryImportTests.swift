@@ -112,4 +112,19 @@ struct InventoryImportTests {
         let again = try Fleet.load(store, old, taken: Fleet.t0 + 50)
         #expect(again.stale == 1 && again.unchanged == 2)
     }
+
+    @Test("the inventory migration gives stored vehicles their last change time as seen, and ECUs no removal")
+    func migration() throws {
+        // Found by content: migrations may be renumbered when branches merge.
+        let index = try #require(Schema.migrations.firstIndex { $0.contains("ADD COLUMN seen") })
+        let store = try Store.open(path: ":memory:", migrateTo: Int64(index))
+        try store.db.exec("""
+            INSERT INTO vehicles(id, vin, model, variant, powertrain, market, produced, updated)
+              VALUES(1, 'WLXAS0K0M0A012345', 'm', 'v', 'p', 'DE', 0, 77);
+            INSERT INTO ecus(vehicle_id, node, slot, hw, sw) VALUES(1, 'BCM', 0, 'h', 's');
+            """)
+        try store.migrate(to: Int64(index) + 1)
+        #expect(try store.db.scalar("SELECT seen FROM vehicles") == 77)
+        #expect(try store.db.scalar("SELECT count(*) FROM ecus WHERE removed IS NULL") == 1)
+    }
 }
