@@ -2,14 +2,16 @@
 # test. The shipped libraries come from the Embedded Swift build (`make embedded`): no Swift
 # runtime, only libc, libsqlite3, libcbor, libsodium and libm.
 
-SWIFTC   ?= swiftc
+# The Swift toolchain: on PATH, else the image's /opt/swift.
+export PATH := $(PATH):/opt/swift/usr/bin
+SWIFTC   ?= $(or $(shell command -v swiftc 2>/dev/null),/opt/swift/usr/bin/swiftc)
 CC       ?= cc
 CXX      ?= c++
 PYTHON   ?= python3
 BUILD    := build
 EMB      := $(BUILD)/embedded
 TRIPLE   := x86_64-unknown-linux-gnu
-SWIFT_LIB := $(dir $(shell command -v $(SWIFTC)))../lib/swift
+SWIFT_LIB := $(dir $(SWIFTC))../lib/swift
 UNICODE_TABLES := $(SWIFT_LIB)/embedded/$(TRIPLE)/libswiftUnicodeDataTables.a
 
 SYSLIBS  := -lsqlite3 -lcbor -lsodium -lm
@@ -26,7 +28,8 @@ store_src := $(shell find Sources/OTAStore -name '*.swift' | sort)
 api_src   := $(shell find Sources/OTA -name '*.swift' | sort)
 shims     := $(wildcard Sources/C*/*.h Sources/C*/module.modulemap) include/ota.h
 
-.PHONY: all build embedded test test-swift test-c test-python check-runtime demo bench clean
+.PHONY: all deps build embedded test test-swift test-c test-python check-runtime demo bench clean
+
 
 all: build embedded
 
@@ -39,12 +42,15 @@ embedded: $(BUILD)/libota.a $(BUILD)/libota.so $(BUILD)/ota.pc
 $(EMB)/OTACore.o: $(core_src) $(shims)
 	@mkdir -p $(EMB)
 	$(SWIFTC) $(EMBED_FLAGS) -module-name OTACore -emit-module -emit-module-path $(EMB)/OTACore.swiftmodule -c $(core_src) -o $@
+	@touch $@  # swiftc keeps an unchanged output's old time
 
 $(EMB)/OTAStore.o: $(store_src) $(EMB)/OTACore.o
 	$(SWIFTC) $(EMBED_FLAGS) -module-name OTAStore -emit-module -emit-module-path $(EMB)/OTAStore.swiftmodule -c $(store_src) -o $@
+	@touch $@
 
 $(EMB)/OTA.o: $(api_src) $(EMB)/OTAStore.o
 	$(SWIFTC) $(EMBED_FLAGS) -module-name OTA -c $(api_src) -o $@
+	@touch $@
 
 # One relocatable object with the Unicode tables it needs merged in; every symbol but the
 # ota_ API is made local, so the archive cannot clash with anything else in the program.
@@ -69,20 +75,29 @@ check-runtime: $(BUILD)/libota.a $(BUILD)/libota.so
 	@if nm -D --defined-only $(BUILD)/libota.so | awk '$$2 != "A" {print $$3}' | grep -v '^ota_'; then echo "FAIL: libota.so exports non-ota_ symbols"; exit 1; fi
 	@echo "check-runtime: libota.a needs only: $$(nm -u $(BUILD)/libota.a | awk '{print $$2}' | sort -u | tr '\n' ' ')"
 
-test: test-swift test-c test-python check-runtime
+# Installs missing apt/pip packages; quick when everything is there.
+deps:
+	@.ci/install-deps
+
+test: deps
+	@$(MAKE) --no-print-directory test-swift test-c test-python check-runtime
 
 test-swift:
 	swift test
 
+# Every C test is built twice from the same source: as C99 and as C++.
 C_TESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(wildcard Tests/c/*.c))
 
-$(BUILD)/tests/%: Tests/c/%.c include/ota.h $(BUILD)/libota.a
+$(BUILD)/tests/%: Tests/c/%.c Tests/c/check.h include/ota.h $(BUILD)/libota.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
-	$(CXX) -x c++ -std=c++17 -Wall -Wextra -Werror -I include -o $@-cxx $< $(LDLIBS_STATIC)
 
-test-c: $(C_TESTS)
-	@set -e; for t in $(C_TESTS); do echo "== $$t"; (cd $(BUILD)/tests && ./$$(basename $$t) && ./$$(basename $$t)-cxx); done
+$(BUILD)/tests/%-cxx: Tests/c/%.c Tests/c/check.h include/ota.h $(BUILD)/libota.a
+	@mkdir -p $(BUILD)/tests
+	$(CXX) -x c++ -std=c++17 -Wall -Wextra -Werror -I include -o $@ $< -x none $(LDLIBS_STATIC)
+
+test-c: $(C_TESTS) $(addsuffix -cxx,$(C_TESTS))
+	@set -e; for t in $(C_TESTS); do (cd $(BUILD)/tests && ./$$(basename $$t) && ./$$(basename $$t)-cxx); done
 
 test-python: $(BUILD)/libota.so
 	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
@@ -90,8 +105,9 @@ test-python: $(BUILD)/libota.so
 $(BUILD)/quickstart: examples-c/quickstart.c include/ota.h $(BUILD)/libota.a
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
-demo: $(BUILD)/quickstart
-	cd $(BUILD) && ./quickstart demo.db
+demo: deps
+	@$(MAKE) --no-print-directory $(BUILD)/quickstart
+	cd $(BUILD) && rm -f demo.db demo.db-wal demo.db-shm && ./quickstart demo.db
 
 bench: embedded
 	@$(MAKE) -s -C bench run

@@ -166,6 +166,7 @@ private final class TreeBuilder {
 
     func chunk(_ data: UnsafePointer<UInt8>?, _ length: Int, text: Bool) {
         guard failure == nil else { return }
+        guard length >= 0 else { return fail("string length out of range") }
         let bytes = data.map { Array(UnsafeBufferPointer(start: $0, count: length)) } ?? []
         if let top = stack.last, top.kind == .indefiniteBytes || top.kind == .indefiniteText {
             guard (top.kind == .indefiniteText) == text else {
@@ -222,9 +223,10 @@ private final class TreeBuilder {
         c.string = { ctx, data, len in from(ctx)?.chunk(data, len, text: true) }
         c.byte_string_start = { ctx in from(ctx)?.open(.indefiniteBytes, count: 1) }
         c.string_start = { ctx in from(ctx)?.open(.indefiniteText, count: 1) }
-        c.array_start = { ctx, n in from(ctx)?.open(.array, count: UInt64(n)) }
+        // size_t arrives as Int: a declared length past Int.max must not trap the conversion.
+        c.array_start = { ctx, n in from(ctx)?.open(.array, count: UInt64(UInt(bitPattern: n))) }
         c.indef_array_start = { ctx in from(ctx)?.open(.indefiniteArray, count: 1) }
-        c.map_start = { ctx, n in from(ctx)?.open(.map, count: UInt64(n)) }
+        c.map_start = { ctx, n in from(ctx)?.open(.map, count: UInt64(UInt(bitPattern: n))) }
         c.indef_map_start = { ctx in from(ctx)?.open(.indefiniteMap, count: 1) }
         c.tag = { ctx, t in
             guard let b = from(ctx) else { return }
