@@ -181,6 +181,98 @@ int ota_audit_list(ota_db *db, int64_t after, int64_t limit, ota_buf *out);
  * The fleet inventory (device management): import, export, history
  * ------------------------------------------------------------------------------------- */
 
+/* The store keeps every vehicle (by VIN) and its ECUs with their full history. An ECU is
+ * identified by (vehicle, node, slot): slot is 0, 1, ... among the vehicle's ECUs of one node
+ * in snapshot order (left and right door modules are DCM slots 0 and 1). Its current hardware
+ * part number, software version, calibration id and serial number are kept with an
+ * append-only history: every value it ever had, stamped with the time it was observed (the
+ * snapshot's time, not the caller's now). */
+
+/* Progress of a long call. done counts units of work finished; total_or_0 is the total when
+ * known, else 0. Return 0 to continue, anything else to cancel the call, which then fails
+ * with OTA_CANCELLED and changes nothing. Called on the calling thread, from inside the call:
+ * it must not call libota with the same handle. ctx is the caller's pointer, passed through. */
+typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
+
+/* Loads a fleet snapshot into the inventory, in one transaction: all of it or nothing.
+ *
+ * snapshot, len: a fleet snapshot, format version 1 (docs/schemas/fleet-snapshot.cddl), any
+ *   valid encoding; borrowed for the duration of the call. At most 1 GiB (import larger
+ *   fleets as shards, one call each).
+ * What it does, per vehicle of the snapshot:
+ *   - new VIN: the vehicle is added with its ECUs, each with a first history row;
+ *   - known VIN: changed vehicle fields (model, variant, powertrain, market, produced,
+ *     engine and chassis numbers, attributes) are updated; an ECU whose hardware, software,
+ *     calibration or serial changed gets its new values and one history row; an unchanged
+ *     ECU is not touched; an ECU new to the vehicle is added with a first history row; an
+ *     ECU the snapshot no longer lists is marked removed (its row and history stay, export
+ *     leaves it out; listed again later, it is present again with a new history row);
+ *   - stale data: if the store already holds data about the vehicle from a snapshot taken
+ *     later than this one, the vehicle is left exactly as it is and counted as "stale" (an
+ *     older snapshot never overwrites newer data; a snapshot taken at the same time is
+ *     applied, so importing the same snapshot twice changes nothing the second time).
+ *   VINs are checked: 17 characters from 0-9 A-Z without I, O, Q, and for vehicles whose
+ *   market is US, CA, MX or CN a correct check digit at position 9 (ISO 3779, North
+ *   American weights). A VIN listed twice rejects the import, naming both positions.
+ * actor: needs the role engineer (or admin). One audit entry "fleet.import", subject
+ *   "snapshot:<snapshot time>", detail: the summary.
+ * now: the time of the audit entry.
+ * progress (may be NULL), ctx: called at least every 10,000 vehicles and once at the end.
+ *   The snapshot is read twice: first checked (done = vehicles checked, total_or_0 = 0),
+ *   then written (done restarts at 0 with total_or_0 = the number of vehicles, and ends at
+ *   done == total_or_0). Cancelling at any call rolls everything back.
+ * summary (may be NULL): on OTA_OK, the caller's to ota_buf_free: a CBOR map
+ *   (docs/schemas/import-summary.cddl) with "snapshot-time", "vehicles" (in the snapshot),
+ *   "added", "changed", "unchanged", "stale" (vehicles; they add up to "vehicles"),
+ *   "ecus-added", "ecus-changed", "ecus-removed" and "ecu-changes" (changed ECUs by field:
+ *   "hw", "sw", "calibration", "serial"). On failure it is {NULL, 0}.
+ * Errors (message from ota_errmsg(db), naming the vehicle's position and the byte offset):
+ *   OTA_MISUSE     db or actor is NULL, or snapshot is NULL with len > 0.
+ *   OTA_BADINPUT   the snapshot is malformed (see ota_resolve), or a vehicle is invalid: a
+ *                  VIN that is not 17 VIN characters or fails its check digit, a VIN listed
+ *                  twice, an attribute listed twice; or actor is not 1 to 256 printable
+ *                  bytes.
+ *   OTA_DENIED     the actor is neither engineer nor admin.
+ *   OTA_CANCELLED  the progress callback returned non-zero.
+ *   OTA_STORE      SQLite failed (ota_store_errcode: SQLITE_BUSY when another connection
+ *                  held the write lock past the busy timeout, SQLITE_FULL, ...).
+ *   OTA_NOMEM.
+ * Threads: one thread per handle; the call holds the store's write lock for its duration
+ *   (other handles keep reading the data as it was before). */
+int ota_fleet_import(ota_db *db, const char *actor, int64_t now, const uint8_t *snapshot,
+                     size_t len, ota_progress_fn progress, void *ctx, ota_buf *summary);
+
+/* The current inventory as a fleet snapshot, format version 1 with a string table
+ * (docs/schemas/fleet-snapshot.cddl), taken at now (which must not be negative).
+ * Vehicles come in the order they entered the store (so a single import comes back in its
+ * snapshot's order); each vehicle's ECUs in the order they were first listed, without the
+ * ones marked removed; current values only. Resolving the export of an import gives the
+ * same resolution as resolving the imported snapshot. Deterministic: the same store and now
+ * give the same bytes (table entries in order of first use, definite lengths, optional
+ * trailing fields left out when absent). Reads one consistent view of the store.
+ * out: on OTA_OK, the caller's to ota_buf_free (about 240 bytes per vehicle); on failure
+ *   {NULL, 0}.
+ * Errors: OTA_MISUSE (db or out is NULL), OTA_BADINPUT (now < 0), OTA_CORRUPT (stored
+ *   attributes that are not a CBOR map), OTA_STORE, OTA_NOMEM.
+ * Threads: one thread per handle. */
+int ota_fleet_export(ota_db *db, int64_t now, ota_buf *out);
+
+/* One vehicle with every ECU's history, as a CBOR map (docs/schemas/vehicle.cddl):
+ *   { "vin", "model", "variant", "powertrain", "market", "produced", "engine-no",
+ *     "chassis-no", "attributes", "updated" (snapshot time of its last change), "seen"
+ *     (time of the newest snapshot that described it), "ecus": [ { "node", "slot", "hw",
+ *     "sw", "calibration", "serial", "removed" (snapshot time, or null while present),
+ *     "history": [ { "at", "hw", "sw", "calibration", "serial", "source" } ] } ] }
+ * ECUs in the order first listed, removed ones included; history in the order recorded,
+ * the first row being the ECU's values when it was first imported. Keys in deterministic
+ * order.
+ * vin: NUL-terminated, borrowed for the call. out: on OTA_OK, the caller's to ota_buf_free;
+ *   on failure {NULL, 0}.
+ * Errors: OTA_MISUSE (db, vin or out is NULL), OTA_BADINPUT (vin is not UTF-8),
+ *   OTA_NOTFOUND (no vehicle with that VIN), OTA_CORRUPT, OTA_STORE, OTA_NOMEM.
+ * Threads: one thread per handle. */
+int ota_vehicle_get(ota_db *db, const char *vin, ota_buf *out);
+
 /* ---------------------------------------------------------------------------------------
  * Roles
  * ------------------------------------------------------------------------------------- */

@@ -1,0 +1,41 @@
+import COTA
+import CShim
+import OTACore
+import OTAStore
+
+@c @implementation
+public func ota_fleet_export(_ db: OpaquePointer?, _ now: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
+    out?.pointee = ota_buf(data: nil, len: 0)
+    return onHandle(db) { (h) throws(OTAError) in
+        let out = try Arguments.out(out)
+        let encoder = try FleetExport.encoder(h.store.db, now: now)
+        // Joined straight into the caller's buffer: a large fleet is not copied once more.
+        try give(encoder.header(), encoder.vehicles, to: out)
+    }
+}
+
+@c @implementation
+public func ota_vehicle_get(_ db: OpaquePointer?, _ vin: UnsafePointer<CChar>?,
+                            _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
+    out?.pointee = ota_buf(data: nil, len: 0)
+    return onHandle(db) { (h) throws(OTAError) in
+        let out = try Arguments.out(out)
+        let vin = try Arguments.string(vin, "vin")
+        try give(try VehicleDocument.get(h.store.db, vin: vin), to: out)
+    }
+}
+
+/// `give` for a document in two pieces.
+private func give(_ head: [UInt8], _ tail: [UInt8], to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
+    let total = head.count + tail.count
+    guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
+        throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
+    }
+    head.withUnsafeBufferPointer { src in
+        if let base = src.baseAddress { p.update(from: base, count: src.count) }
+    }
+    tail.withUnsafeBufferPointer { src in
+        if let base = src.baseAddress { (p + head.count).update(from: base, count: src.count) }
+    }
+    out.pointee = ota_buf(data: p, len: total)
+}
