@@ -7,6 +7,7 @@ final class InventoryWriter {
     /// The snapshot's time: stamped on every history row and on `updated`/`seen`.
     let taken: Int64
     private(set) var summary = ImportSummary()
+    private let text = TextArena()
 
     private let insertVehicle: Statement
     private let insertECU: Statement
@@ -62,8 +63,15 @@ final class InventoryWriter {
         summary.vehicles += 1
         let s = insertVehicle
         s.rewind()
-        s.bind(1, v.vin).bind(2, v.model).bind(3, v.variant).bind(4, v.powertrain).bind(5, v.market)
-        s.bind(6, v.produced).bind(7, v.engineNo).bind(8, v.chassisNo)
+        text.reset()
+        text.bind(s, 1, v.vin)
+        text.bind(s, 2, v.model)
+        text.bind(s, 3, v.variant)
+        text.bind(s, 4, v.powertrain)
+        text.bind(s, 5, v.market)
+        s.bind(6, v.produced)
+        text.bind(s, 7, v.engineNo)
+        text.bind(s, 8, v.chassisNo)
         s.bind(9, blob: StoredAttributes.encode(v.attributes)).bind(10, taken).bind(11, taken)
         try s.run()
         let id = db.lastInsertRowID
@@ -74,8 +82,14 @@ final class InventoryWriter {
     private func addECU(vehicle: Int64, _ e: SnapshotECU, slot: Int64) throws(OTAError) {
         let s = insertECU
         s.rewind()
-        s.bind(1, vehicle).bind(2, e.node).bind(3, slot).bind(4, e.hw).bind(5, e.sw)
-        s.bind(6, e.calibration).bind(7, e.serial)
+        text.reset()
+        s.bind(1, vehicle)
+        text.bind(s, 2, e.node)
+        s.bind(3, slot)
+        text.bind(s, 4, e.hw)
+        text.bind(s, 5, e.sw)
+        text.bind(s, 6, e.calibration)
+        text.bind(s, 7, e.serial)
         try s.run()
         try addHistory(ecu: db.lastInsertRowID, e)
         summary.ecusAdded += 1
@@ -84,7 +98,12 @@ final class InventoryWriter {
     private func addHistory(ecu: Int64, _ e: SnapshotECU) throws(OTAError) {
         let s = insertHistory
         s.rewind()
-        s.bind(1, ecu).bind(2, taken).bind(3, e.hw).bind(4, e.sw).bind(5, e.calibration).bind(6, e.serial)
+        text.reset()
+        s.bind(1, ecu).bind(2, taken)
+        text.bind(s, 3, e.hw)
+        text.bind(s, 4, e.sw)
+        text.bind(s, 5, e.calibration)
+        text.bind(s, 6, e.serial)
         try s.run()
     }
 
