@@ -28,6 +28,7 @@ def check(snapshot_bytes, rule, snapshot):
     RESOLUTION.validate_cbor(out)
     got = cbor2.loads(out)
     assert got == expected
+    assert cbor2.dumps(got, canonical=True) == out  # deterministic encoding
     assert got["scanned"] == targeted + sum(got["excluded"].values())
     assert all(n > 0 for n in got["excluded"].values())
     return out

@@ -195,7 +195,7 @@ private func requirementList(_ v: CBOR) throws(OTAError) -> [Requirement] {
     var out: [Requirement] = []
     for (i, item) in items.enumerated() {
         guard let pair = item.array, pair.count == 2, let node = pair[0].text, !node.isEmpty else {
-            throw .badInput("\"requires\"[\(i)]: expected [node, [versions]] with a non-empty node, found \(item.typeName)")
+            throw .badInput("\"requires\"[\(i)]: expected [node, [versions]] with a non-empty node, found \(shape(item))")
         }
         let versions: [String]
         do throws(OTAError) {
@@ -206,4 +206,12 @@ private func requirementList(_ v: CBOR) throws(OTAError) -> [Requirement] {
         out.append(Requirement(node: node, versions: versions))
     }
     return out
+}
+
+/// "text", "an array of 3 items", "an array starting with an integer": enough to spot the mistake.
+private func shape(_ v: CBOR) -> String {
+    guard let items = v.array else { return v.typeName }
+    if items.count != 2 { return "an array of \(items.count) item\(items.count == 1 ? "" : "s")" }
+    if items[0].text == nil { return "an array starting with \(items[0].typeName)" }
+    return "an empty node"
 }
