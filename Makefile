@@ -39,12 +39,15 @@ embedded: $(BUILD)/libota.a $(BUILD)/libota.so $(BUILD)/ota.pc
 $(EMB)/OTACore.o: $(core_src) $(shims)
 	@mkdir -p $(EMB)
 	$(SWIFTC) $(EMBED_FLAGS) -module-name OTACore -emit-module -emit-module-path $(EMB)/OTACore.swiftmodule -c $(core_src) -o $@
+	@touch $@  # swiftc keeps an unchanged output's old time
 
 $(EMB)/OTAStore.o: $(store_src) $(EMB)/OTACore.o
 	$(SWIFTC) $(EMBED_FLAGS) -module-name OTAStore -emit-module -emit-module-path $(EMB)/OTAStore.swiftmodule -c $(store_src) -o $@
+	@touch $@
 
 $(EMB)/OTA.o: $(api_src) $(EMB)/OTAStore.o
 	$(SWIFTC) $(EMBED_FLAGS) -module-name OTA -c $(api_src) -o $@
+	@touch $@
 
 # One relocatable object with the Unicode tables it needs merged in; every symbol but the
 # ota_ API is made local, so the archive cannot clash with anything else in the program.

@@ -7,9 +7,13 @@ public enum Resolver {
     /// the vehicle's position and the byte offset; the sink may then have seen some targets.
     public static func resolve<S: ResolutionSink>(snapshot: UnsafeRawBufferPointer, rule: TargetRule,
                                                   into sink: inout S) throws(OTAError) -> ResolutionCounts {
-        var run = try SnapshotResolution(snapshot: snapshot, rule: rule)
-        try run.run(&sink)
-        return run.counts
+        var walk = try SnapshotWalk(snapshot)
+        var check = RuleCheck(rule: rule, sink: sink)
+        defer { sink = check.sink }  // the targets so far, on success or failure
+        try walk.begin(&check)
+        while try walk.nextVehicle(&check) {}
+        try walk.end()
+        return check.counts
     }
 
     /// The resolution document (docs/schemas/resolution.cddl).

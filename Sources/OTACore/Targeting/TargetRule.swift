@@ -144,8 +144,8 @@ private func textList(_ v: CBOR, _ key: String) throws(OTAError) -> [String] {
 
 private func vinList(_ v: CBOR, _ key: String) throws(OTAError) -> [String] {
     let vins = try textList(v, key)
-    for (i, vin) in vins.enumerated() where !VIN.isWellFormed(vin) {
-        throw .badInput("\"\(key)\"[\(i)]: \"\(vin)\" is not a VIN (\(VIN.syntax))")
+    for (i, vin) in vins.enumerated() where !VINSyntax.isWellFormed(vin) {
+        throw .badInput("\"\(key)\"[\(i)]: \"\(vin)\" is not a VIN (\(VINSyntax.rule))")
     }
     return vins
 }

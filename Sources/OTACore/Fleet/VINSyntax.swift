@@ -1,7 +1,8 @@
-/// Vehicle identification numbers (ISO 3779): 17 characters from `0-9 A-H J-N P R-Z` (never
-/// I, O or Q, which read as 1 and 0). The check digit (position 9) is a separate, per-market
-/// rule applied on import; this is only the syntax every VIN has.
-public enum VIN {
+/// The syntax of a vehicle identification number (ISO 3779), as every snapshot reader checks
+/// it in place: 17 characters from `0-9 A-H J-N P R-Z` (never I, O or Q, which read as 1 and
+/// 0). The check digit (position 9) is a per-market rule of the inventory import, not of the
+/// snapshot format.
+public enum VINSyntax {
     public static let length = 17
 
     @inline(always)
@@ -27,5 +28,5 @@ public enum VIN {
     }
 
     /// What a VIN must look like, for error messages.
-    public static let syntax = "17 characters from 0-9 and A-Z without I, O, Q"
+    public static let rule = "17 characters from 0-9 and A-Z without I, O, Q"
 }
