@@ -177,6 +177,53 @@ int ota_audit_list(ota_db *db, int64_t after, int64_t limit, ota_buf *out);
  * Target resolution (device management): pure functions over fleet snapshots
  * ------------------------------------------------------------------------------------- */
 
+/* Resolves a target rule over a fleet snapshot: which ECUs of which vehicles an update is
+ * for, and why every other vehicle was left out. Pure: the result depends only on the two
+ * documents' contents (not on their encoding: definite or indefinite lengths, integer widths,
+ * chunked strings, a string table or inline strings all give the same bytes out).
+ *
+ * snapshot: a fleet snapshot, format version 1 (docs/schemas/fleet-snapshot.cddl). Borrowed
+ *   for the duration of the call and read in place, in one streaming pass: memory beyond the
+ *   result is the string table's index plus one vehicle, so mapping a file (mmap) is the way
+ *   to resolve a large fleet. At most 1 GiB per call; resolve larger fleets as shards (each
+ *   a complete snapshot with its own table): the results of the shards, their "targets"
+ *   concatenated and their counts added, equal the result of the whole.
+ * rule: a target rule (docs/schemas/target-rule.cddl), a CBOR map with text keys; at most
+ *   16 MiB, 32 "requires" entries and 32 "attributes". Borrowed for the duration of the call.
+ * out: on OTA_OK, the resolution (docs/schemas/resolution.cddl), deterministically encoded:
+ *     { "scanned": uint, "targets": [* [vin, hw, from, serial / null]], "excluded": {...} }
+ *   "targets" holds one entry per matching ECU (a vehicle with two matching door modules
+ *   gives two), in snapshot order; "excluded" counts the other vehicles under the first check
+ *   they failed, in this order, and lists only reasons with a count above zero:
+ *     "vins"        not in "vins", or in "exclude-vins"
+ *     "produced"    produced outside the inclusive [from, until] window
+ *     "model", "variant", "powertrain", "market"   not one of the listed values
+ *     "attributes"  a listed attribute is missing or has another value (types must match:
+ *                   1 is not true, "1" is not 1)
+ *     "no-ecu"      no ECU of the rule's node
+ *     "hw"          none of the node's ECUs has a listed hardware part number
+ *     "up-to-date"  every such ECU is already on "to"
+ *     "from"        none of the remaining ECUs is on a listed "from" version
+ *     "requires"    for a [node, versions] requirement, the vehicle has no ECU of that node,
+ *                   or one of them is on another version
+ *   "scanned" = vehicles with a target + the sum of "excluded". The caller owns *out and
+ *   releases it with ota_buf_free. On failure *out is {NULL, 0}.
+ *
+ * Errors (message from ota_last_errmsg(), naming the key, vehicle position and byte offset):
+ *   OTA_MISUSE    out is NULL, or snapshot/rule is NULL with a non-zero length.
+ *   OTA_BADINPUT  the rule is malformed: not one CBOR map, an unknown key, a wrong type, an
+ *                 empty list, an empty "ecu", a "vins"/"exclude-vins" entry that is not a VIN,
+ *                 a "produced" window that ends before it starts, too many entries;
+ *                 or the snapshot is: not exactly one valid CBOR item (well-formed, UTF-8
+ *                 text, unique attribute keys), not of the snapshot's shape, another format
+ *                 version, top-level keys out of order, a string-table index past the table,
+ *                 a VIN that is not 17 characters from 0-9 A-Z without I, O, Q; or a
+ *                 document exceeds its size limit. Nothing partial is returned.
+ *   OTA_NOMEM     the result could not be allocated.
+ * Threads: reentrant; no shared state. Calls on different threads may share the snapshot. */
+int ota_resolve(const uint8_t *snapshot, size_t snapshot_len,
+                const uint8_t *rule, size_t rule_len, ota_buf *out);
+
 /* ---------------------------------------------------------------------------------------
  * The fleet inventory (device management): import, export, history
  * ------------------------------------------------------------------------------------- */

@@ -39,6 +39,16 @@ public struct CBORWriter {
         }
     }
 
+    /// Text from UTF-8 bytes the caller has already checked (read from a checked document).
+    public mutating func text(utf8: UnsafeBufferPointer<UInt8>) {
+        if utf8.count < 24 {
+            bytes.append(0x60 | UInt8(truncatingIfNeeded: utf8.count))  // the usual, one-byte head
+        } else {
+            head { cbor_encode_string_start(utf8.count, $0, $1) }
+        }
+        bytes.append(contentsOf: utf8)
+    }
+
     public mutating func bytes(_ b: [UInt8]) {
         head { cbor_encode_bytestring_start(b.count, $0, $1) }
         bytes.append(contentsOf: b)
@@ -46,7 +56,11 @@ public struct CBORWriter {
 
     public mutating func bool(_ b: Bool) { head { cbor_encode_bool(b, $0, $1) } }
     public mutating func null() { head { cbor_encode_null($0, $1) } }
-    public mutating func arrayHeader(_ count: Int) { head { cbor_encode_array_start(count, $0, $1) } }
+    public mutating func arrayHeader(_ count: Int) {
+        if count >= 0 && count < 24 { bytes.append(0x80 | UInt8(truncatingIfNeeded: count)) } else {
+            head { cbor_encode_array_start(count, $0, $1) }
+        }
+    }
     public mutating func mapHeader(_ count: Int) { head { cbor_encode_map_start(count, $0, $1) } }
     public mutating func tag(_ t: UInt64) { head { cbor_encode_tag(t, $0, $1) } }
 

@@ -1,0 +1,17 @@
+import COTA
+import OTACore
+
+@c @implementation
+public func ota_resolve(_ snapshot: UnsafePointer<UInt8>?, _ snapshotLen: Int,
+                        _ rule: UnsafePointer<UInt8>?, _ ruleLen: Int,
+                        _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
+    out?.pointee = ota_buf(data: nil, len: 0)  // a failed call leaves nothing to free
+    return handleFree { () throws(OTAError) in
+        let out = try Arguments.out(out)
+        let ruleBytes = try Arguments.bytes(rule, ruleLen, "rule")
+        let snapshotBytes = try Arguments.bytes(snapshot, snapshotLen, "snapshot")
+        // The rule first: a malformed rule is reported before a large snapshot is read.
+        let rule = try TargetRule.decode(ruleBytes)
+        try give(Resolver.document(snapshot: snapshotBytes, rule: rule), to: out)
+    }
+}

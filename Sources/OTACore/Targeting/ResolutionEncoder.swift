@@ -1,0 +1,44 @@
+/// Writes the resolution document (docs/schemas/resolution.cddl) as targets arrive:
+/// `{"scanned": n, "targets": [[vin, hw, from, serial / null], ...], "excluded": {...}}`,
+/// deterministically encoded (keys sorted by their encoding, shortest integer heads).
+public struct ResolutionEncoder: ResolutionSink {
+    private var items = CBORWriter(capacity: 1 << 16)
+    private var count = 0
+
+    public init() {}
+
+    public mutating func target(vin: UnsafeBufferPointer<UInt8>, hw: UnsafeBufferPointer<UInt8>,
+                                from: UnsafeBufferPointer<UInt8>,
+                                serial: UnsafeBufferPointer<UInt8>?) throws(OTAError) {
+        items.arrayHeader(4)
+        items.text(utf8: vin)
+        items.text(utf8: hw)
+        items.text(utf8: from)
+        if let serial { items.text(utf8: serial) } else { items.null() }
+        count += 1
+    }
+
+    /// The whole document. "excluded" lists only the reasons that excluded a vehicle.
+    public func document(_ counts: ResolutionCounts) -> [UInt8] {
+        var w = CBORWriter(capacity: items.bytes.count + 256)
+        w.mapHeader(3)
+        w.text("scanned")
+        w.unsigned(UInt64(counts.scanned))
+        w.text("targets")
+        w.arrayHeader(count)
+        w.raw(items.bytes)
+        w.text("excluded")
+        var reasons = ExclusionReason.all.filter { counts.excluded($0) > 0 }
+        // Deterministic encoding orders keys by their encoded bytes: shorter names first.
+        reasons.sort { a, b in
+            let x = Array(a.name.utf8), y = Array(b.name.utf8)
+            return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
+        }
+        w.mapHeader(reasons.count)
+        for r in reasons {
+            w.text(r.name)
+            w.unsigned(UInt64(counts.excluded(r)))
+        }
+        return w.bytes
+    }
+}
