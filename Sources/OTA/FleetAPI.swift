@@ -4,6 +4,25 @@ import OTACore
 import OTAStore
 
 @c @implementation
+public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
+                             _ snapshot: UnsafePointer<UInt8>?, _ len: Int, _ progress: ota_progress_fn?,
+                             _ ctx: UnsafeMutableRawPointer?, _ summary: UnsafeMutablePointer<ota_buf>?) -> Int32 {
+    summary?.pointee = ota_buf(data: nil, len: 0)
+    return onHandle(db) { (h) throws(OTAError) in
+        let actor = try Arguments.actor(actor)
+        let bytes = try Arguments.bytes(snapshot, len, "snapshot")
+        let report: ImportProgress = { done, total in
+            guard let progress else { return true }
+            return progress(ctx, done, total) == 0
+        }
+        let result = try FleetImport.run(h.store.db, actor: actor, now: now, scan: { (body) throws(OTAError) in
+            try Snapshot.forEachVehicle(bytes, body)
+        }, progress: report)
+        if let summary { try give(result.encode(), to: summary) }
+    }
+}
+
+@c @implementation
 public func ota_fleet_export(_ db: OpaquePointer?, _ now: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
     out?.pointee = ota_buf(data: nil, len: 0)
     return onHandle(db) { (h) throws(OTAError) in

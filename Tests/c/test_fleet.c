@@ -52,7 +52,7 @@ static void test_null_arguments(void) {
   ota_db *db = open_store();
   uint8_t snap[128];
   size_t len = snapshot(snap, "1M8GDM9AXKP042788", "1.0");
-  ota_buf out = {0};
+  ota_buf out = {NULL, 0};
   CHECK(ota_fleet_import(NULL, "alice", NOW, snap, len, NULL, NULL, &out) == OTA_MISUSE);
   CHECK(ota_fleet_import(db, NULL, NOW, snap, len, NULL, NULL, &out) == OTA_MISUSE);
   CHECK_MSG(ota_errmsg(db), "actor is NULL");
@@ -82,20 +82,20 @@ static void test_import_export_get(void) {
   /* summary may be NULL */
   CHECK(ota_fleet_import(db, "alice", NOW, snap, len, count_calls, &calls, NULL) == OTA_OK);
   CHECK(calls == 2); /* before writing, and at the end */
-  ota_buf summary = {0};
+  ota_buf summary = {NULL, 0};
   len = snapshot(snap, "1M8GDM9AXKP042788", "1.1");
   CHECK(ota_fleet_import(db, "alice", NOW, snap, len, NULL, NULL, &summary) == OTA_OK);
   CHECK(summary.len > 0 && summary.data[0] == 0xaa); /* a map of 10 */
   ota_buf_free(&summary);
   ota_buf_free(&summary);
 
-  ota_buf doc = {0};
+  ota_buf doc = {NULL, 0};
   CHECK(ota_vehicle_get(db, "1M8GDM9AXKP042788", &doc) == OTA_OK);
   CHECK(doc.len > 0 && doc.data[0] == 0xac); /* a map of 12 */
   ota_buf_free(&doc);
   CHECK(ota_fleet_export(db, NOW, &doc) == OTA_OK);
   CHECK(doc.len > 20 && doc.data[0] == 0xa4);
-  ota_buf again = {0};
+  ota_buf again = {NULL, 0};
   CHECK(ota_fleet_export(db, NOW, &again) == OTA_OK);
   CHECK(again.len == doc.len && memcmp(again.data, doc.data, doc.len) == 0);
   ota_buf_free(&again);
@@ -107,7 +107,7 @@ static void test_bad_snapshots(void) {
   ota_db *db = open_store();
   uint8_t snap[128];
   size_t len = snapshot(snap, "1M8GDM9AXKP042788", "1.0");
-  ota_buf out = {0};
+  ota_buf out = {NULL, 0};
   /* truncated: the message names a byte offset */
   CHECK(ota_fleet_import(db, "alice", NOW, snap, len - 2, NULL, NULL, &out) == OTA_BADINPUT);
   CHECK_MSG(ota_errmsg(db), "byte");
@@ -124,7 +124,7 @@ static void test_bad_snapshots(void) {
   /* an I in the VIN: the vehicle is named */
   len = snapshot(snap, "1M8GDM9AXKP04278I", "1.0");
   CHECK(ota_fleet_import(db, "alice", NOW, snap, len, NULL, NULL, &out) == OTA_BADINPUT);
-  CHECK_MSG(ota_errmsg(db), "vehicle 0");
+  CHECK_MSG(ota_errmsg(db), "vehicles[0]");
   CHECK(out.data == NULL);
   CHECK(ota_vehicle_get(db, "1M8GDM9AXKP04278I", &out) == OTA_NOTFOUND);
   ota_close(db);
@@ -134,7 +134,7 @@ static void test_cancel_and_roles(void) {
   ota_db *db = open_store();
   uint8_t snap[128];
   size_t len = snapshot(snap, "1HGCM82633A004352", "1.0");
-  ota_buf out = {0};
+  ota_buf out = {NULL, 0};
   int calls = 0;
   CHECK(ota_fleet_import(db, "alice", NOW, snap, len, stop_at_first, &calls, &out) == OTA_CANCELLED);
   CHECK(calls == 1);

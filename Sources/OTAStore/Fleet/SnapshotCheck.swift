@@ -35,7 +35,7 @@ enum SnapshotCheck {
                 try StoredAttributes.check(v.attributes)
                 guard v.produced >= 0 else { throw .badInput("produced time \(v.produced) is negative") }
             } catch {
-                throw error.prefixed("vehicle \(position)")
+                throw error.prefixed("snapshot: vehicles[\(position)]")
             }
             position += 1
             if position % FleetImport.progressInterval == 0 {
@@ -64,7 +64,7 @@ enum SnapshotCheck {
             second = sorted[i].position
         }
         if let first {
-            throw .badInput("duplicate VIN '\(first.key.text)' at vehicles \(first.position) and \(second): a snapshot lists each vehicle once")
+            throw .badInput("snapshot: vehicles[\(first.position)] and vehicles[\(second)] have the same VIN '\(first.key.text)': a snapshot lists each vehicle once")
         }
     }
 }
