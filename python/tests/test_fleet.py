@@ -10,7 +10,7 @@ import pytest
 
 from libota import OTAError, Store
 from libota import _native as n
-from libota import fleet
+from libota import fleet, resolve
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 SNAPSHOT_CDDL = pycddl.Schema((SCHEMAS / "fleet-snapshot.cddl").read_text())
@@ -376,3 +376,38 @@ def test_vehicle_get_errors(store):
     assert n.lib.ota_vehicle_get(store.handle, b"\xff\xfe", ctypes.byref(buf)) == n.BADINPUT
     assert n.lib.ota_fleet_export(None, 0, ctypes.byref(buf)) == n.MISUSE
     assert n.lib.ota_fleet_import(store.handle, b"alice", 0, None, 5, fleet.PROGRESS_FN(), None, None) == n.MISUSE
+
+
+RULES = [
+    {"ecu": "BCM"},
+    {"ecu": "DCM", "hw": ["DCM-HW-A", "DCM-HW-R"]},
+    {"ecu": "ECM", "from": ["3.0.0", "3.1.0"], "to": "3.2.0", "markets": ["US", "CN", "CA"]},
+    {"ecu": "IVI", "attributes": {"trim": "sport"}, "powertrains": ["electric"]},
+    {"ecu": "GW", "requires": [["BCM", ["2.0.0", "9.9.9"]]], "models": ["Aster"]},
+    {"ecu": "DCM", "produced": [1_700_000_000, 1_700_000_600], "exclude-vins": [make_vehicle(2)["vin"]]},
+    {"ecu": "TCU"},
+]
+
+
+def resolutions(data):
+    return [resolve.resolution(data, rule) for rule in RULES]
+
+
+def test_resolving_the_export_equals_resolving_the_snapshot(store):
+    model = make_fleet(40)
+    original = snapshot(model, indefinite=True)
+    load(store, original)
+    exported = fleet.export(store, NOW)
+    expected = resolutions(original)
+    assert any(r["targets"] for r in expected)
+    assert resolutions(exported) == expected
+
+    # After a re-import with changes, the export resolves like the newest snapshot.
+    later = make_fleet(41)
+    later[0]["ecus"][1]["sw"] = "9.9.9"
+    later[3]["ecus"].pop()
+    later[7]["market"] = "CA"
+    later[9]["attributes"]["trim"] = "sport"
+    newest = snapshot(later, taken=T0 + 10, table=False)
+    load(store, newest)
+    assert resolutions(fleet.export(store, NOW)) == resolutions(newest)
