@@ -130,4 +130,25 @@ struct InventoryExportTests {
         #expect(error?.code == .notFound)
         #expect(error?.message == "no vehicle with VIN '1M8GDM9AXKP042788' in the inventory")
     }
+
+    @Test("the export reads back through the snapshot scanner, and imports into another store unchanged")
+    func scannerRoundTrip() throws {
+        let store = try Fleet.store()
+        var fleet = Fleet.fleet(6)
+        fleet[2].attributes = [SnapshotAttribute("kwh", .int(-40)), SnapshotAttribute("tow", .bool(false))]
+        fleet[4].ecus[0].serial = ""
+        try Fleet.load(store, fleet)
+        let bytes = try FleetExport.snapshot(store.db, now: Fleet.now)
+        var back: [SnapshotVehicle] = []
+        let header = try Snapshot.forEachVehicle(bytes) { (v) throws(OTAError) in back.append(v) }
+        #expect(header.taken == Fleet.now)
+        #expect(back.map(InventoryExportTests.sortedAttributes) == fleet.map(InventoryExportTests.sortedAttributes))
+
+        let copy = try Fleet.store()
+        let summary = try FleetImport.run(copy.db, actor: "erin", now: Fleet.now, scan: { (body) throws(OTAError) in
+            try Snapshot.forEachVehicle(bytes, body)
+        })
+        #expect(summary.added == 6 && summary.snapshotTime == Fleet.now)
+        #expect(try FleetExport.snapshot(copy.db, now: Fleet.now) == bytes)
+    }
 }
