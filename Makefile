@@ -79,7 +79,7 @@ C_TESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(wildcard Tests/c/*.c))
 $(BUILD)/tests/%: Tests/c/%.c include/ota.h $(BUILD)/libota.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
-	$(CXX) -x c++ -std=c++17 -Wall -Wextra -Werror -I include -o $@-cxx $< $(LDLIBS_STATIC)
+	$(CXX) -x c++ -std=c++17 -Wall -Wextra -Werror -I include -o $@-cxx $< -x none $(LDLIBS_STATIC)
 
 test-c: $(C_TESTS)
 	@set -e; for t in $(C_TESTS); do echo "== $$t"; (cd $(BUILD)/tests && ./$$(basename $$t) && ./$$(basename $$t)-cxx); done

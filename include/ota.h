@@ -345,7 +345,7 @@ int ota_set_signing_key(ota_db *db, const uint8_t seed[32], const char *kid);
 /* A signer for keys that never leave an HSM: called with the bytes to sign (borrowed for the
  * call), it writes the 64-byte Ed25519 signature to sig and returns 0, or returns non-zero
  * to fail the approval (OTA_IO). It is called on the thread that calls ota_package_approve,
- * inside the store's write transaction. */
+ * inside the store's write transaction: it must not call libota on the same handle. */
 typedef int (*ota_sign_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
 
 /* Signs through sign(ctx, ...) from now on; pub is the signer's 32-byte Ed25519 public key

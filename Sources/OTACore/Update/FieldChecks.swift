@@ -138,7 +138,7 @@ public struct FieldChecks {
     /// Returns nil (after a problem) when `value` is not a map.
     public mutating func fields(_ value: CBOR, _ path: String, known: [String]) -> TextKeyedMap? {
         guard let pairs = value.pairs else {
-            problems.add(path, "expected a map, found \(value.typeName)")
+            problems.add(path == "" ? "(top level)" : path, "expected a map, found \(value.typeName)")
             return nil
         }
         var map = TextKeyedMap(prefix: path == "" ? "" : path + ".")
