@@ -322,11 +322,181 @@ int ota_vehicle_get(ota_db *db, const char *vin, ota_buf *out);
 
 /* ---------------------------------------------------------------------------------------
  * Roles
+ *
+ * The host authenticates actors; libota authorizes them. An actor holds any of the roles
+ *   "admin"             grants and revokes roles; passes every role check below (but is
+ *                       still bound by the two-person rules)
+ *   "engineer"          registers packages, verifies their files, validates them
+ *   "approver"          approves packages (never their own), releases and withdraws them
+ *   "campaign-manager"  releases and withdraws packages, steers campaigns
+ *   "gateway"           ingests vehicle status reports
+ * A new store has no roles until ota_open_ex names its first admin with
+ * ota_open_options.bootstrap_admin; that admin grants everything else. A call that needs a
+ * role the actor lacks returns OTA_DENIED with a message naming the role(s) that would allow
+ * it. Actor and role names: 1 to 256 bytes of UTF-8, no control characters.
+ * Threads: as every call on a handle (one thread at a time per handle).
  * ------------------------------------------------------------------------------------- */
+
+/* Grants role to the actor named who; actor must be an admin. Audited ("role.grant").
+ * Errors: OTA_MISUSE (db, actor, who or role NULL), OTA_BADINPUT (bad name, unknown role),
+ *         OTA_DENIED (actor is not an admin), OTA_CONFLICT (who already holds role; nothing
+ *         changes), OTA_STORE. */
+int ota_grant(ota_db *db, const char *actor, int64_t now, const char *who, const char *role);
+
+/* Revokes role from who; actor must be an admin. Audited ("role.revoke"). The store's last
+ * admin keeps the admin role: revoking it is OTA_CONFLICT (grant admin to someone else first).
+ * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND (who does not hold role),
+ *         OTA_CONFLICT (last admin), OTA_STORE. */
+int ota_revoke(ota_db *db, const char *actor, int64_t now, const char *who, const char *role);
+
+/* The roles who holds, as a CBOR array of role-grant maps sorted by role
+ * (docs/schemas/roles.cddl); an empty array for an unknown actor. Reading needs no role.
+ * *out is the caller's to ota_buf_free.
+ * Errors: OTA_MISUSE (db, who or out NULL), OTA_BADINPUT, OTA_STORE. */
+int ota_roles(ota_db *db, const char *who, ota_buf *out);
 
 /* ---------------------------------------------------------------------------------------
  * Packages (update management): registration, lifecycle, integrity, signatures
+ *
+ * A package is one software release for one ECU node, described by a manifest: a CBOR map
+ * with text keys (docs/schemas/package.cddl, package-manifest): name, version, ecu,
+ * category, release-type, issue, protocol, powertrains, models, hw (compatible hardware part
+ * numbers), from (versions it may be installed over), to (the version it installs), files
+ * (name, size, sha256 as a 32-byte byte string, storage uri), release-notes, requires
+ * (dependencies on other ECUs: [node, [versions]]) and release-counter. The keys that a
+ * target rule also has ("ecu", "hw", "from", "to", "models", "powertrains", "requires") mean
+ * the same there, so a campaign's rule can be derived from its package.
+ *
+ * Lifecycle, one state machine (Sources/OTACore/Update/PackageLifecycle.swift):
+ *
+ *     draft --validate--> validated --approve--> approved --release--> released
+ *     draft, validated, approved, released --withdraw--> withdrawn
+ *
+ * An illegal transition is OTA_CONFLICT naming the current state. Every transition is
+ * audited ("package.validate", "package.approve", ...) with its actor and kept in the
+ * package's history. Released and withdrawn packages are immutable (a released one may only
+ * be withdrawn); the store's triggers enforce it as well. A name + version is registered at
+ * most once, in any state: never reused, even after withdrawal.
+ *
+ * Rollback protection (Uptane): a package is released only if its release-counter is above
+ * every counter ever released (including later withdrawn packages) for the same ECU node and
+ * any overlapping hardware part number. Registration refuses such a counter already, since
+ * the package could never be released; release checks again (another package may have been
+ * released in between).
+ *
+ * Signatures: approval signs the package's canonical manifest (the deterministic CBOR
+ * encoding that get returns under "manifest") as a COSE_Sign1 (RFC 9052, tag 18), EdDSA
+ * (alg -8, Ed25519): protected header {1: -8}, unprotected header {4: kid as UTF-8 bytes},
+ * payload embedded, signed bytes = Sig_structure ["Signature1", protected, h'', payload].
+ * The signing key lives in the handle's memory only, never in the store: set it on every
+ * handle that approves.
+ *
+ * Roles: register, verify_file, validate need "engineer"; approve needs "approver";
+ * release and withdraw need "approver" or "campaign-manager" (withdrawal is a safety action
+ * that whoever may release can take). Admins pass every role check.
+ * Threads: as every call on a handle.
  * ------------------------------------------------------------------------------------- */
+
+/* Registers a manifest (len bytes of CBOR at manifest, borrowed for the call) as a new draft
+ * package and sets *id. The manifest is checked completely: OTA_BADINPUT lists every
+ * problem in one message, each with its field path
+ * ("manifest has 2 problems: files[2].sha256: expected 32 bytes, found 16; models: empty list").
+ * Any valid CBOR encoding is accepted; the canonical encoding is what is stored.
+ * Errors: OTA_MISUSE (db, actor or id NULL; manifest NULL with len > 0), OTA_BADINPUT,
+ *         OTA_DENIED (not an engineer), OTA_CONFLICT (name + version already registered; a
+ *         release counter not above one already released for the ECU and hardware),
+ *         OTA_STORE. On failure nothing is stored and *id is unchanged. */
+int ota_package_register(ota_db *db, const char *actor, int64_t now, const uint8_t *manifest,
+                         size_t len, int64_t *id);
+
+/* The package as a CBOR package-info map (docs/schemas/package.cddl): id, state, the
+ * canonical manifest, the check result of each file, the history of states (who, when,
+ * withdrawal reason) and the signature (kid, public key, COSE_Sign1) or null. Reading needs
+ * no role. *out is the caller's to ota_buf_free.
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_STORE. */
+int ota_package_get(ota_db *db, int64_t id, ota_buf *out);
+
+/* Summaries (id, name, version, ecu, to, category, release-type, release-counter, state) of
+ * the packages that pass filter, ordered by id, as a CBOR array (package-list). filter is a
+ * CBOR map (package-filter) with the optional keys "ecu", "state" and "model" (packages whose
+ * models include it); an absent key does not filter; filter == NULL with filter_len == 0
+ * means no filter. Reading needs no role. *out is the caller's to ota_buf_free.
+ * Errors: OTA_MISUSE (db or out NULL; filter NULL with filter_len > 0), OTA_BADINPUT
+ *         (malformed filter, unknown key, unknown state), OTA_STORE. */
+int ota_package_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_buf *out);
+
+/* Streams the local file at path (read in 64 KiB blocks: memory does not grow with the file),
+ * measures its size and SHA-256 and records the result for the package's file called name
+ * (role engineer; package in draft). Re-verifying replaces the previous result.
+ * Returns OTA_OK for a match. A MISMATCH is recorded and audited like a match and then
+ * returned as OTA_CORRUPT, with a message giving the measured and the expected size and
+ * SHA-256: the call did change the store (the file now counts as a mismatch, and the
+ * package cannot be validated until the right file verifies).
+ * Errors: OTA_MISUSE (NULL db/actor/name/path), OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND (no
+ *         package id, or it has no file name), OTA_CONFLICT (package not in draft), OTA_IO
+ *         (path cannot be opened or read; nothing is recorded), OTA_CORRUPT (mismatch,
+ *         recorded), OTA_STORE. */
+int ota_package_verify_file(ota_db *db, const char *actor, int64_t now, int64_t id,
+                            const char *name, const char *path);
+
+/* draft -> validated (role engineer). Needs every file verified with a match; otherwise
+ * OTA_CONFLICT naming the files that are unverified or mismatched.
+ * Errors: OTA_MISUSE, OTA_BADINPUT (actor), OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT, OTA_STORE. */
+int ota_package_validate(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* validated -> approved (role approver), and signs the canonical manifest with the handle's
+ * signing key or signer (see ota_set_signing_key). Two-person rule: the actor who registered
+ * the package cannot approve it (OTA_DENIED, also for admins).
+ * Errors: OTA_MISUSE (NULL args; no signing key or signer set on this handle; a signer whose
+ *         signature does not verify with the public key it was set with), OTA_BADINPUT,
+ *         OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT, OTA_IO (the signer callback returned
+ *         non-zero), OTA_STORE. On any error the package stays validated and unsigned. */
+int ota_package_approve(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* approved -> released (role approver or campaign-manager). OTA_CONFLICT if its release
+ * counter is not above one already released for the same ECU and overlapping hardware.
+ * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT, OTA_STORE. */
+int ota_package_release(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* draft, validated, approved or released -> withdrawn (role approver or campaign-manager),
+ * with a reason (non-empty UTF-8, at most 64 KiB) kept in the history and the audit trail.
+ * A released package that is withdrawn still counts for rollback protection.
+ * Errors: OTA_MISUSE (NULL args), OTA_BADINPUT (empty or invalid reason), OTA_DENIED,
+ *         OTA_NOTFOUND, OTA_CONFLICT (already withdrawn), OTA_STORE. */
+int ota_package_withdraw(ota_db *db, const char *actor, int64_t now, int64_t id,
+                         const char *reason);
+
+/* The package's tagged COSE_Sign1 bytes (made at approval). *out is the caller's to
+ * ota_buf_free. Errors: OTA_MISUSE, OTA_NOTFOUND (no package id, or it was never approved:
+ * the message names its state), OTA_STORE. */
+int ota_package_signature(ota_db *db, int64_t id, ota_buf *out);
+
+/* Signs with the Ed25519 key derived from seed (32 bytes: RFC 8032's private key, as
+ * libsodium's crypto_sign_seed_keypair and `cryptography`'s from_private_bytes take it),
+ * identified by kid (1 to 256 bytes of UTF-8, put in each COSE_Sign1's kid header).
+ * The seed is copied; the derived secret key stays in the handle's memory (zeroed when it is
+ * replaced or the handle closes) and is never written to the store. Replaces any key or
+ * signer set before. seed == NULL and kid == NULL removes the key.
+ * Errors: OTA_MISUSE (db NULL; only one of seed and kid NULL), OTA_BADINPUT (kid), OTA_ERROR
+ *         (libsodium failed to initialise). */
+int ota_set_signing_key(ota_db *db, const uint8_t seed[32], const char *kid);
+
+/* A signer for keys that never leave an HSM: called with the bytes to sign (borrowed for the
+ * call), it writes the 64-byte Ed25519 signature to sig and returns 0, or returns non-zero
+ * to fail the approval (OTA_IO). It is called on the thread that calls ota_package_approve,
+ * inside the store's write transaction: it must not call libota on the same handle. */
+typedef int (*ota_sign_fn)(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]);
+
+/* Signs through sign(ctx, ...) from now on; pub is the signer's 32-byte Ed25519 public key
+ * (copied): every signature is verified with it before it is stored. ctx is borrowed and must
+ * stay valid while the signer is set (until replaced, removed or ota_close). Replaces any key
+ * or signer set before; sign == NULL removes it (ctx, pub and kid are then ignored).
+ * Errors: OTA_MISUSE (db NULL; sign set but pub or kid NULL), OTA_BADINPUT (kid), OTA_ERROR. */
+int ota_set_signer(ota_db *db, ota_sign_fn sign, void *ctx, const uint8_t pub[32], const char *kid);
+
+/* Copies the public key of the handle's signing key or signer to out (32 bytes).
+ * Errors: OTA_MISUSE (db or out NULL; no key or signer set). */
+int ota_signing_public_key(ota_db *db, uint8_t out[32]);
 
 #ifdef __cplusplus
 }

@@ -5,6 +5,8 @@ import OTAStore
 /// What an `ota_db *` points to: the open store and the message of the last call.
 final class DBHandle {
     let store: Store
+    /// Signs package approvals (ota_set_signing_key / ota_set_signer); never stored.
+    var signer: Ed25519Signer?
     private(set) var code: Int32 = 0
     private(set) var storeCode: Int32 = 0
     /// NUL-terminated, owned here; `ota_errmsg` lends it until the next call on the handle.

@@ -75,7 +75,119 @@ public enum Schema {
           PRIMARY KEY(actor, role)
         ) STRICT, WITHOUT ROWID;
         """,
-        // 4 (fleet inventory, issue 3): what a snapshot import needs beyond migration 2.
+        // 4: update management. A package's manifest (canonical CBOR, the signed payload) and
+        // the columns derived from it never change after registration; released and
+        // withdrawn packages never change at all (a released one may only be withdrawn).
+        // The triggers back up the code's checks: even raw SQL cannot rewrite history.
+        """
+        CREATE TABLE packages(
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
+          version TEXT NOT NULL,
+          ecu TEXT NOT NULL,
+          installs TEXT NOT NULL,       -- the manifest's "to"
+          category TEXT NOT NULL,
+          release_type TEXT NOT NULL,
+          release_counter INTEGER NOT NULL CHECK(release_counter >= 0),
+          manifest BLOB NOT NULL,       -- canonical CBOR (docs/schemas/package.cddl)
+          registered_by TEXT NOT NULL,
+          registered_at INTEGER NOT NULL,
+          state TEXT NOT NULL CHECK(state IN ('draft', 'validated', 'approved', 'released', 'withdrawn')),
+          released_at INTEGER,          -- set when released; counts for rollback protection forever
+          UNIQUE(name, version)
+        ) STRICT;
+        CREATE INDEX packages_by_ecu ON packages(ecu, id);
+        CREATE TABLE package_hw(
+          package_id INTEGER NOT NULL REFERENCES packages(id),
+          hw TEXT NOT NULL,
+          PRIMARY KEY(package_id, hw)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX package_hw_by_hw ON package_hw(hw, package_id);
+        CREATE TABLE package_models(
+          package_id INTEGER NOT NULL REFERENCES packages(id),
+          model TEXT NOT NULL,
+          PRIMARY KEY(package_id, model)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX package_models_by_model ON package_models(model, package_id);
+        CREATE TABLE package_files(
+          package_id INTEGER NOT NULL REFERENCES packages(id),
+          position INTEGER NOT NULL,    -- index in the manifest's "files"
+          name TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          sha256 BLOB NOT NULL,
+          uri TEXT NOT NULL,
+          status TEXT NOT NULL DEFAULT 'unverified' CHECK(status IN ('unverified', 'match', 'mismatch')),
+          found_size INTEGER,           -- what the last check measured
+          found_sha256 BLOB,
+          checked_by TEXT,
+          checked_at INTEGER,
+          PRIMARY KEY(package_id, position),
+          UNIQUE(package_id, name)
+        ) STRICT;
+        CREATE TABLE package_events(    -- every lifecycle state a package entered, append-only
+          id INTEGER PRIMARY KEY,
+          package_id INTEGER NOT NULL REFERENCES packages(id),
+          state TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          reason TEXT
+        ) STRICT;
+        CREATE INDEX package_events_by_package ON package_events(package_id, id);
+        CREATE TABLE package_signatures(
+          package_id INTEGER PRIMARY KEY REFERENCES packages(id),
+          kid TEXT NOT NULL,
+          public_key BLOB NOT NULL,
+          cose BLOB NOT NULL,           -- tagged COSE_Sign1 over the manifest
+          signed_by TEXT NOT NULL,
+          signed_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TRIGGER packages_manifest_fixed
+          BEFORE UPDATE OF id, name, version, ecu, installs, category, release_type, release_counter, manifest, registered_by, registered_at ON packages
+          BEGIN SELECT RAISE(ABORT, 'a registered package''s manifest never changes'); END;
+        CREATE TRIGGER packages_released_fixed BEFORE UPDATE OF state, released_at ON packages
+          WHEN OLD.state = 'withdrawn'
+            OR (OLD.state = 'released' AND (NEW.state <> 'withdrawn' OR NEW.released_at IS NOT OLD.released_at))
+          BEGIN SELECT RAISE(ABORT, 'a released package is immutable'); END;
+        CREATE TRIGGER packages_no_delete BEFORE DELETE ON packages
+          BEGIN SELECT RAISE(ABORT, 'packages are never deleted'); END;
+        CREATE TRIGGER package_files_draft_only BEFORE UPDATE ON package_files
+          WHEN (SELECT state FROM packages WHERE id = OLD.package_id) <> 'draft'
+            OR NEW.package_id IS NOT OLD.package_id OR NEW.position IS NOT OLD.position
+            OR NEW.name IS NOT OLD.name OR NEW.size IS NOT OLD.size
+            OR NEW.sha256 IS NOT OLD.sha256 OR NEW.uri IS NOT OLD.uri
+          BEGIN SELECT RAISE(ABORT, 'file checks change only while the package is a draft'); END;
+        CREATE TRIGGER package_files_insert_draft_only BEFORE INSERT ON package_files
+          WHEN (SELECT state FROM packages WHERE id = NEW.package_id) IS NOT 'draft'
+          BEGIN SELECT RAISE(ABORT, 'files are added only at registration'); END;
+        CREATE TRIGGER package_files_no_delete BEFORE DELETE ON package_files
+          BEGIN SELECT RAISE(ABORT, 'package files are never deleted'); END;
+        CREATE TRIGGER package_hw_fixed BEFORE UPDATE ON package_hw
+          BEGIN SELECT RAISE(ABORT, 'package hardware never changes'); END;
+        CREATE TRIGGER package_hw_no_delete BEFORE DELETE ON package_hw
+          BEGIN SELECT RAISE(ABORT, 'package hardware never changes'); END;
+        CREATE TRIGGER package_hw_insert_draft_only BEFORE INSERT ON package_hw
+          WHEN (SELECT state FROM packages WHERE id = NEW.package_id) IS NOT 'draft'
+          BEGIN SELECT RAISE(ABORT, 'package hardware never changes'); END;
+        CREATE TRIGGER package_models_fixed BEFORE UPDATE ON package_models
+          BEGIN SELECT RAISE(ABORT, 'package models never change'); END;
+        CREATE TRIGGER package_models_no_delete BEFORE DELETE ON package_models
+          BEGIN SELECT RAISE(ABORT, 'package models never change'); END;
+        CREATE TRIGGER package_models_insert_draft_only BEFORE INSERT ON package_models
+          WHEN (SELECT state FROM packages WHERE id = NEW.package_id) IS NOT 'draft'
+          BEGIN SELECT RAISE(ABORT, 'package models never change'); END;
+        CREATE TRIGGER package_events_no_update BEFORE UPDATE ON package_events
+          BEGIN SELECT RAISE(ABORT, 'package history is append-only'); END;
+        CREATE TRIGGER package_events_no_delete BEFORE DELETE ON package_events
+          BEGIN SELECT RAISE(ABORT, 'package history is append-only'); END;
+        CREATE TRIGGER package_signatures_no_update BEFORE UPDATE ON package_signatures
+          BEGIN SELECT RAISE(ABORT, 'package signatures never change'); END;
+        CREATE TRIGGER package_signatures_no_delete BEFORE DELETE ON package_signatures
+          BEGIN SELECT RAISE(ABORT, 'package signatures never change'); END;
+        CREATE TRIGGER package_signatures_validated_only BEFORE INSERT ON package_signatures
+          WHEN (SELECT state FROM packages WHERE id = NEW.package_id) IS NOT 'validated'
+          BEGIN SELECT RAISE(ABORT, 'a package is signed only when it is approved'); END;
+        """,
+        // 5 (fleet inventory, issue 3): what a snapshot import needs beyond migration 2.
         // `vehicles.seen`: the time of the newest snapshot that described the vehicle, so
         // that an older snapshot never overwrites newer data (`updated` moves only on a
         // change). `ecus.removed`: the snapshot time at which a snapshot that described the

@@ -74,3 +74,22 @@ def test_audit_chain_detects_an_edit(db_path):
         with pytest.raises(libota.OTAError) as e:
             s.audit_verify()
         assert e.value.code == n.CORRUPT and e.value.first_bad == 1
+
+
+def test_audit_list_matches_its_cddl_and_pages(db_path):
+    import pycddl
+    from pathlib import Path
+    schema = pycddl.Schema((Path(__file__).resolve().parents[2] / "docs/schemas/audit.cddl").read_text())
+    from libota.roles import grant
+    with Store(db_path, bootstrap_admin="alice", now=1700000000) as s:
+        for i, who in enumerate(["bob", "carol", "dave"]):
+            grant(s, "alice", 1700000001 + i, who, "engineer")
+        doc = s.audit_list()
+        schema.validate_cbor(doc)
+        entries = cbor2.loads(doc)
+        assert [e["seq"] for e in entries] == [1, 2, 3, 4]
+        assert [e["action"] for e in entries][:2] == ["role.bootstrap", "role.grant"]
+        assert entries[-1]["at"] == 1700000003
+        page = cbor2.loads(s.audit_list(after=2, limit=1))
+        assert [e["seq"] for e in page] == [3]
+        assert s.audit_verify() == (4, 0)

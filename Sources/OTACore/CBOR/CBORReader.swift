@@ -24,6 +24,14 @@ public enum CBORReader {
             guard builder.offset < bytes.count else {
                 throw .badInput("truncated CBOR at byte \(bytes.count): the document ends inside an item")
             }
+            // libcbor 0.8 refuses the one-byte heads of tags 6-20 (0xc6-0xd4) as "unassigned";
+            // they are valid CBOR (COSE_Sign1 is tag 18), so read them here.
+            let head = base[builder.offset]
+            if head >= 0xc6 && head <= 0xd4 {
+                builder.tag(UInt64(head - 0xc0))
+                builder.offset += 1
+                continue
+            }
             let r = cbor_stream_decode(base + builder.offset, bytes.count - builder.offset,
                                        &callbacks, context)
             switch r.status {
@@ -204,6 +212,14 @@ private final class TreeBuilder {
         if let item = close(top) { emit(item) }
     }
 
+    func tag(_ t: UInt64) {
+        open(.tag, count: 1)
+        if failure == nil, var top = stack.popLast() {
+            top.tagNumber = t
+            stack.append(top)
+        }
+    }
+
     static func from(_ ctx: UnsafeMutableRawPointer?) -> TreeBuilder? {
         guard let ctx else { return nil }
         return Unmanaged<TreeBuilder>.fromOpaque(ctx).takeUnretainedValue()
@@ -228,14 +244,7 @@ private final class TreeBuilder {
         c.indef_array_start = { ctx in from(ctx)?.open(.indefiniteArray, count: 1) }
         c.map_start = { ctx, n in from(ctx)?.open(.map, count: UInt64(UInt(bitPattern: n))) }
         c.indef_map_start = { ctx in from(ctx)?.open(.indefiniteMap, count: 1) }
-        c.tag = { ctx, t in
-            guard let b = from(ctx) else { return }
-            b.open(.tag, count: 1)
-            if b.failure == nil, var top = b.stack.popLast() {
-                top.tagNumber = t
-                b.stack.append(top)
-            }
-        }
+        c.tag = { ctx, t in from(ctx)?.tag(t) }
         c.float2 = { ctx, v in from(ctx)?.emit(.float(Double(v))) }
         c.float4 = { ctx, v in from(ctx)?.emit(.float(Double(v))) }
         c.float8 = { ctx, v in from(ctx)?.emit(.float(v)) }
