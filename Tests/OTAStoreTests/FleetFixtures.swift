@@ -11,10 +11,8 @@ enum Fleet {
         var options = StoreOptions(bootstrapAdmin: "alice")
         options.now = 1
         let store = try Store.open(path: ":memory:", options: options)
-        try store.db.exec("""
-            INSERT INTO actor_roles(actor, role, granted_by, granted_at) VALUES
-              ('erin', 'engineer', 'alice', 1), ('abe', 'approver', 'alice', 1)
-            """)
+        try Roles.grant(store.db, actor: "alice", now: 1, to: "erin", .engineer)
+        try Roles.grant(store.db, actor: "alice", now: 1, to: "abe", .approver)
         return store
     }
 

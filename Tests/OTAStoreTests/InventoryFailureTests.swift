@@ -63,7 +63,7 @@ struct InventoryFailureTests {
         #expect(negative?.message == "snapshot: vehicles[1]: produced time -5 is negative")
         let past = #expect(throws: OTAError.self) { try Fleet.load(store, Fleet.fleet(1), taken: -1) }
         #expect(past?.code == .badInput)
-        #expect(try Fleet.footprint(store) == [0, 0, 0, 1, 0, 0])
+        #expect(try Fleet.footprint(store) == [0, 0, 0, 3, 0, 0])
     }
 
     @Test("a duplicate VIN names both positions; with several, the first repeat in snapshot order")
@@ -119,7 +119,7 @@ struct InventoryFailureTests {
             let error = #expect(throws: OTAError.self) { try Fleet.load(store, Fleet.fleet(1), actor: actor) }
             #expect(error?.code == .denied)
             #expect(error?.message.contains("fleet import needs the role engineer") == true)
-            #expect(try Fleet.footprint(store) == [0, 0, 0, 1, 0, 0])
+            #expect(try Fleet.footprint(store) == [0, 0, 0, 3, 0, 0])
         }
     }
 
@@ -129,12 +129,12 @@ struct InventoryFailureTests {
         let summary = try Fleet.load(store, Fleet.fleet(2))
         let empty = try Fleet.load(store, [], taken: Fleet.t0 + 1)
         let entries = try Audit.entries(store.db)
-        #expect(entries.count == 3)  // bootstrap, two imports
-        let e = entries[1]
+        #expect(entries.map(\.action) == ["role.bootstrap", "role.grant", "role.grant", "fleet.import", "fleet.import"])
+        let e = entries[3]
         #expect(e.action == "fleet.import" && e.actor == "erin" && e.at == Fleet.now)
         #expect(e.subject == "snapshot:\(Fleet.t0)")
         #expect(e.detail == summary.encode())
-        #expect(entries[2].detail == empty.encode() && empty.vehicles == 0)
+        #expect(entries[4].detail == empty.encode() && empty.vehicles == 0)
         #expect(try Audit.verify(store.db).firstBad == nil)
     }
 

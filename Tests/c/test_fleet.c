@@ -146,6 +146,12 @@ static void test_cancel_and_roles(void) {
   int64_t entries = 0;
   CHECK(ota_audit_verify(db, &entries, NULL) == OTA_OK);
   CHECK(entries == 1); /* the bootstrap grant only */
+  CHECK(ota_grant(db, "alice", NOW, "erin", "engineer") == OTA_OK);
+  CHECK(ota_fleet_import(db, "erin", NOW, snap, len, NULL, NULL, NULL) == OTA_OK);
+  CHECK(ota_vehicle_get(db, "1HGCM82633A004352", &out) == OTA_OK);
+  ota_buf_free(&out);
+  CHECK(ota_audit_verify(db, &entries, NULL) == OTA_OK);
+  CHECK(entries == 3); /* bootstrap, grant, import */
   ota_close(db);
 }
 

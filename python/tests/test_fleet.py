@@ -10,7 +10,7 @@ import pytest
 
 from libota import OTAError, Store
 from libota import _native as n
-from libota import fleet, resolve
+from libota import fleet, resolve, roles
 
 SCHEMAS = Path(__file__).resolve().parents[2] / "docs" / "schemas"
 SNAPSHOT_CDDL = pycddl.Schema((SCHEMAS / "fleet-snapshot.cddl").read_text())
@@ -163,13 +163,6 @@ def decode_snapshot(data):
 def store(db_path):
     with Store(db_path, bootstrap_admin="alice", now=1) as s:
         yield s
-
-
-def grant(db_path, actor, role):
-    con = sqlite3.connect(db_path)
-    con.execute("INSERT INTO actor_roles(actor, role, granted_by, granted_at) VALUES(?, ?, 'alice', 1)", (actor, role))
-    con.commit()
-    con.close()
 
 
 def load(store, data, actor="alice", now=NOW, progress=None):
@@ -328,14 +321,18 @@ def test_roles_and_audit(store, db_path):
     with pytest.raises(OTAError) as e:
         fleet.import_snapshot(store, "mallory", NOW, data)
     assert e.value.code == n.DENIED and "engineer" in e.value.message
-    grant(db_path, "erin", "engineer")
+    roles.grant(store, "alice", 2, "abe", "approver")
+    with pytest.raises(OTAError) as e:
+        fleet.import_snapshot(store, "abe", NOW, data)
+    assert e.value.code == n.DENIED
+    roles.grant(store, "alice", 3, "erin", "engineer")
     summary = load(store, data, actor="erin")
     entries = cbor2.loads(store.audit_list())
-    assert [x["action"] for x in entries] == ["role.bootstrap", "fleet.import"]
+    assert [x["action"] for x in entries] == ["role.bootstrap", "role.grant", "role.grant", "fleet.import"]
     entry = entries[-1]
     assert entry["actor"] == "erin" and entry["at"] == NOW and entry["subject"] == f"snapshot:{T0}"
     assert cbor2.loads(entry["detail"]) == summary
-    assert store.audit_verify()[0] == 2
+    assert store.audit_verify()[0] == 4
 
 
 def test_progress_and_cancel(store, db_path):
