@@ -36,7 +36,10 @@ enum Arguments {
 
     /// A borrowed (data, len) input; NULL is allowed only with len 0.
     static func bytes(_ p: UnsafePointer<UInt8>?, _ len: Int, _ name: String) throws(OTAError) -> UnsafeRawBufferPointer {
-        guard len <= maxDocumentBytes else { throw .badInput("\(name) length \(len) exceeds \(maxDocumentBytes) bytes") }
+        // size_t arrives as Int: a length above Int.max (a negative or garbage size_t) is negative here.
+        guard len >= 0, len <= maxDocumentBytes else {
+            throw .badInput("\(name) length \(UInt(bitPattern: len)) exceeds \(maxDocumentBytes) bytes")
+        }
         guard let p else {
             guard len == 0 else { throw .misuse("\(name) is NULL but its length is \(len)") }
             return UnsafeRawBufferPointer(start: nil, count: 0)

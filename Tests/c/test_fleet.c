@@ -60,6 +60,8 @@ static void test_null_arguments(void) {
   CHECK_MSG(ota_errmsg(db), "snapshot is NULL");
   CHECK(ota_fleet_import(db, "", NOW, snap, len, NULL, NULL, &out) == OTA_BADINPUT);
   CHECK(ota_fleet_import(db, "alice", NOW, NULL, 0, NULL, NULL, &out) == OTA_BADINPUT);
+  CHECK(ota_fleet_import(db, "alice", NOW, snap, (size_t)-1, NULL, NULL, &out) == OTA_BADINPUT);
+  CHECK_MSG(ota_errmsg(db), "snapshot length 18446744073709551615 exceeds");
   CHECK(out.data == NULL && out.len == 0);
   CHECK(ota_fleet_export(NULL, NOW, &out) == OTA_MISUSE);
   CHECK(ota_fleet_export(db, NOW, NULL) == OTA_MISUSE);
