@@ -63,4 +63,19 @@ struct VINTests {
             }
         }
     }
+
+    @Test("the import's VIN syntax is the snapshot reader's")
+    func sameSyntaxAsTheReader() {
+        var rng = SplitMix(seed: 42)  // seeded: the same strings every run
+        let pool = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZaz -".utf8)
+        for _ in 0..<2000 {
+            let n = [16, 17, 17, 17, 18].randomElement(using: &rng) ?? 17
+            let bytes = (0..<n).map { _ in pool.randomElement(using: &rng) ?? 0x30 }
+            let vin = String(decoding: bytes, as: UTF8.self)
+            #expect((VIN.key(vin) != nil) == VINSyntax.isWellFormed(vin), "\(vin)")
+        }
+    }
 }
+
+/// The tests' seeded generator (ByteStringSetTests.swift) drives `randomElement(using:)`.
+extension SplitMix: RandomNumberGenerator {}

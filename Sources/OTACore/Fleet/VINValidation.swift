@@ -1,7 +1,8 @@
-/// Vehicle identification numbers (ISO 3779): 17 characters from `0-9 A-H J-N P R-Z`; the
-/// check digit at position 9 is verified where it is mandatory (North America and China).
+/// Vehicle identification numbers (ISO 3779) as the inventory import checks them: the
+/// syntax every snapshot reader checks (`VINSyntax`), plus the check digit at position 9 where
+/// it is mandatory (North America and China), plus a packed key for sorting and merging.
 public enum VIN {
-    public static let length = 17
+    public static let length = VINSyntax.length
     /// Markets (ISO 3166-1 alpha-2, upper case) where position 9 must be the check digit.
     public static let checkDigitMarkets = ["US", "CA", "MX", "CN"]
 
