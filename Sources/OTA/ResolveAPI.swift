@@ -1,4 +1,5 @@
 import COTA
+import CShim
 import OTACore
 
 @c @implementation
@@ -12,6 +13,24 @@ public func ota_resolve(_ snapshot: UnsafePointer<UInt8>?, _ snapshotLen: Int,
         let snapshotBytes = try Arguments.bytes(snapshot, snapshotLen, "snapshot")
         // The rule first: a malformed rule is reported before a large snapshot is read.
         let rule = try TargetRule.decode(ruleBytes)
-        try give(Resolver.document(snapshot: snapshotBytes, rule: rule), to: out)
+        let parts = try Resolver.documentParts(snapshot: snapshotBytes, rule: rule)
+        try give(parts.head, parts.targets, parts.tail, to: out)
     }
+}
+
+/// `give` for a document in pieces: joined straight into the caller's buffer.
+private func give(_ pieces: [UInt8]..., to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
+    var total = 0
+    for p in pieces { total += p.count }
+    guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
+        throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
+    }
+    var at = 0
+    for piece in pieces {
+        piece.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { (p + at).update(from: base, count: src.count) }
+        }
+        at += piece.count
+    }
+    out.pointee = ota_buf(data: p, len: total)
 }

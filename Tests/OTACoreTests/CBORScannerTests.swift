@@ -97,6 +97,31 @@ struct CBORScannerTests {
         #expect(failure { () throws(OTAError) in try scan(ok) { (s) throws(OTAError) in try s.skipItem() } } == nil)
     }
 
+    @Test func utf8CheckInsideABufferAgreesWithTheStandardLibrary() {
+        // strings of every length at every position, the last ones ending at the buffer's end
+        var rng = SplitMix(seed: 7)
+        let pieces: [[UInt8]] = [Array("a".utf8), Array("é".utf8), Array("✓".utf8), Array("𝄞".utf8),
+                                 [0x80], [0xc3], [0xed, 0xa0, 0x80], [0xff]]
+        for _ in 0..<300 {
+            var buffer: [UInt8] = []
+            while buffer.count < 48 {
+                let r = rng.next() % 100
+                buffer += r < 70 ? pieces[0] : pieces[Int(r % UInt64(pieces.count))]
+            }
+            buffer.withUnsafeBufferPointer { b in
+                guard let base = b.baseAddress else { return }
+                for start in 0..<b.count {
+                    for n in 0...min(40, b.count - start) {
+                        let slice = Array(b[start..<(start + n)])
+                        let expected = String(validating: slice, as: UTF8.self) != nil
+                        let got = UTF8Check.isValid(base + start, n, readable: b.count - start)
+                        if got != expected { Issue.record("\(slice) at \(start): \(got)") }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func utf8CheckAgreesWithTheStandardLibrary() {
         let samples: [[UInt8]] = [
             Array("plain ascii text, longer than eight".utf8), Array("Kombi élégance ✓ 𝄞".utf8),

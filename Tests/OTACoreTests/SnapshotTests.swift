@@ -64,7 +64,7 @@ struct SnapshotTests {
     @Test func valuesOutsideInt64AreErrors() {
         let late = F.snapshot([F.vehicle(F.vin1, produced: UInt64.max, ecus: [])])
         #expect(failure { () throws(OTAError) in try vehicles(late) }?.message
-                == "snapshot: vehicles[0] (byte 11): produced: 18446744073709551615 is past the largest supported time")
+                == "snapshot: vehicle 0 (byte 11): produced: 18446744073709551615 is past the largest supported time")
         let huge = F.snapshot([F.vehicle(F.vin1, ecus: [], attributes: [CBORPair(F.t("n"), .negative(UInt64.max))])])
         #expect(failure { () throws(OTAError) in try vehicles(huge) }?.message.contains(
             "attributes: the value of \"n\" is outside the 64-bit signed range") == true)

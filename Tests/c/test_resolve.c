@@ -99,7 +99,7 @@ static void test_errors(void) {
   out.len = 1;
   CHECK(ota_resolve(snap.b, snap.n - 3, rule.b, rule.n, &out) == OTA_BADINPUT);
   CHECK(out.data == NULL && out.len == 0);
-  CHECK(strstr(ota_last_errmsg(), "vehicles[1]") != NULL && strstr(ota_last_errmsg(), "truncated CBOR at byte") != NULL);
+  CHECK(strstr(ota_last_errmsg(), "vehicle 1") != NULL && strstr(ota_last_errmsg(), "truncated CBOR at byte") != NULL);
 
   /* a malformed rule */
   W bad;

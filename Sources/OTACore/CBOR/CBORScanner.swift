@@ -76,8 +76,7 @@ public struct CBORScanner {
     public func items(of h: CBORHead) throws(OTAError) -> CBORItems {
         if h.indefinite { return CBORItems(remaining: 0, indefinite: true) }
         let left = UInt64(count &- offset)
-        let perEntry: UInt64 = h.major == 5 ? 2 : 1
-        guard h.argument <= left / perEntry else {
+        guard h.argument <= left >> (h.major == 5 ? 1 : 0) else {  // a map entry takes two
             throw .badInput("truncated CBOR at byte \(h.offset): the \(h.major == 5 ? "map" : "array") announces \(h.argument) entries, only \(left) bytes follow")
         }
         return CBORItems(remaining: h.argument, indefinite: false)
@@ -108,7 +107,7 @@ public struct CBORScanner {
     public mutating func definiteText(_ h: CBORHead) throws(OTAError) -> ByteRange {
         guard h.argument <= UInt64(count &- offset) else { throw truncated(h.offset) }
         let r = ByteRange(start: offset, count: Int(h.argument))
-        guard UTF8Check.isValid(base + r.start, r.count) else {
+        guard UTF8Check.isValid(base + r.start, r.count, readable: count &- r.start) else {
             throw .badInput("text string at byte \(h.offset) is not valid UTF-8")
         }
         offset = r.end

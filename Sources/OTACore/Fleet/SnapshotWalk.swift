@@ -64,7 +64,7 @@ struct SnapshotWalk {
         do throws(OTAError) {
             try vehicle(&visitor)
         } catch {
-            throw error.prefixed("snapshot: vehicles[\(position)] (byte \(start))")
+            throw error.prefixed("snapshot: vehicle \(position) (byte \(start))")
         }
         position += 1
         return true

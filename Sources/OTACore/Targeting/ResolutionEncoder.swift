@@ -20,25 +20,32 @@ public struct ResolutionEncoder: ResolutionSink {
 
     /// The whole document. "excluded" lists only the reasons that excluded a vehicle.
     public func document(_ counts: ResolutionCounts) -> [UInt8] {
-        var w = CBORWriter(capacity: items.bytes.count + 256)
-        w.mapHeader(3)
-        w.text("scanned")
-        w.unsigned(UInt64(counts.scanned))
-        w.text("targets")
-        w.arrayHeader(count)
-        w.raw(items.bytes)
-        w.text("excluded")
+        let p = parts(counts)
+        return p.head + p.targets + p.tail
+    }
+
+    /// The document in three pieces to be joined (head, targets, tail), so that a large
+    /// result is copied once more at most, into the caller's buffer.
+    public func parts(_ counts: ResolutionCounts) -> (head: [UInt8], targets: [UInt8], tail: [UInt8]) {
+        var head = CBORWriter(capacity: 32)
+        head.mapHeader(3)
+        head.text("scanned")
+        head.unsigned(UInt64(counts.scanned))
+        head.text("targets")
+        head.arrayHeader(count)
+        var tail = CBORWriter(capacity: 160)
+        tail.text("excluded")
         var reasons = ExclusionReason.all.filter { counts.excluded($0) > 0 }
         // Deterministic encoding orders keys by their encoded bytes: shorter names first.
         reasons.sort { a, b in
             let x = Array(a.name.utf8), y = Array(b.name.utf8)
             return x.count != y.count ? x.count < y.count : x.lexicographicallyPrecedes(y)
         }
-        w.mapHeader(reasons.count)
+        tail.mapHeader(reasons.count)
         for r in reasons {
-            w.text(r.name)
-            w.unsigned(UInt64(counts.excluded(r)))
+            tail.text(r.name)
+            tail.unsigned(UInt64(counts.excluded(r)))
         }
-        return w.bytes
+        return (head.bytes, items.bytes, tail.bytes)
     }
 }

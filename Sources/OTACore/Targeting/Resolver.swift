@@ -23,6 +23,14 @@ public enum Resolver {
         return encoder.document(counts)
     }
 
+    /// `document` in the three pieces of `ResolutionEncoder.parts`.
+    public static func documentParts(snapshot: UnsafeRawBufferPointer,
+                                     rule: TargetRule) throws(OTAError) -> (head: [UInt8], targets: [UInt8], tail: [UInt8]) {
+        var encoder = ResolutionEncoder()
+        let counts = try resolve(snapshot: snapshot, rule: rule, into: &encoder)
+        return encoder.parts(counts)
+    }
+
     /// The targets as values, with the counts.
     public static func targets(snapshot: UnsafeRawBufferPointer,
                                rule: TargetRule) throws(OTAError) -> (targets: [ResolvedTarget], counts: ResolutionCounts) {

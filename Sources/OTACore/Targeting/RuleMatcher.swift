@@ -17,8 +17,9 @@ struct RuleMatcher {
 
     /// The `Field` bits of the filters this rule has ("ecu" always).
     let filters: UInt32
-    /// Indexed by `Field` bit position.
-    private let sets: [ByteStringSet?]
+    // One set per string filter (stored properties, not an array: a lookup copies nothing).
+    private let models, variants, powertrains, markets, hw, from, to: ByteStringSet?
+    private let node: ByteStringSet
     let vins: ByteStringSet?
     let excludeVINs: ByteStringSet?
     let produced: ProductionWindow?
@@ -34,22 +35,20 @@ struct RuleMatcher {
     let allRequirements: UInt32
 
     init(_ rule: TargetRule) {
-        var sets = [ByteStringSet?](repeating: nil, count: 9)
+        models = rule.models.map { ByteStringSet($0) }
+        variants = rule.variants.map { ByteStringSet($0) }
+        powertrains = rule.powertrains.map { ByteStringSet($0) }
+        markets = rule.markets.map { ByteStringSet($0) }
+        node = ByteStringSet([rule.ecu])
+        hw = rule.hw.map { ByteStringSet($0) }
+        to = rule.to.map { ByteStringSet([$0]) }
+        from = rule.from.map { ByteStringSet($0) }
         var filters = Field.node
-        func add(_ bit: UInt32, _ members: [String]?) {
-            guard let members else { return }
-            sets[bit.trailingZeroBitCount] = ByteStringSet(members)
+        for (bit, present) in [(Field.model, models != nil), (Field.variant, variants != nil),
+                               (Field.powertrain, powertrains != nil), (Field.market, markets != nil),
+                               (Field.hw, hw != nil), (Field.to, to != nil), (Field.from, from != nil)] where present {
             filters |= bit
         }
-        add(Field.model, rule.models)
-        add(Field.variant, rule.variants)
-        add(Field.powertrain, rule.powertrains)
-        add(Field.market, rule.markets)
-        add(Field.node, [rule.ecu])
-        add(Field.hw, rule.hw)
-        add(Field.to, rule.to.map { [$0] })
-        add(Field.from, rule.from)
-        self.sets = sets
         self.filters = filters
         vins = rule.vins.map { ByteStringSet($0) }
         excludeVINs = rule.excludeVINs.map { ByteStringSet($0) }
@@ -76,8 +75,18 @@ struct RuleMatcher {
     /// Whether a string passes one `Field` filter (the rule has it).
     @inline(always)
     func test(_ field: UInt32, _ s: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let p = s.baseAddress, let set = sets[field.trailingZeroBitCount] else { return false }
-        return set.contains(p, s.count)
+        guard let p = s.baseAddress else { return false }
+        switch field {
+        case Field.node: return node.contains(p, s.count)
+        case Field.model: return models?.contains(p, s.count) ?? false
+        case Field.variant: return variants?.contains(p, s.count) ?? false
+        case Field.powertrain: return powertrains?.contains(p, s.count) ?? false
+        case Field.market: return markets?.contains(p, s.count) ?? false
+        case Field.hw: return hw?.contains(p, s.count) ?? false
+        case Field.to: return to?.contains(p, s.count) ?? false
+        case Field.from: return from?.contains(p, s.count) ?? false
+        default: return false
+        }
     }
 
     /// Everything the rule can ask of one string, computed at once.
