@@ -22,7 +22,7 @@ struct InventoryFailureTests {
         bad[4].vin = "1LXAS0K0XNA000004"   // wrong check digit for a US vehicle
         let error = #expect(throws: OTAError.self) { try Fleet.load(store, bad, taken: Fleet.t0 + 9) }
         #expect(error?.code == .badInput)
-        #expect(error?.message.hasPrefix("snapshot: vehicles[4]: VIN '1LXAS0K0XNA000004': check digit") == true, "\(error?.message ?? "")")
+        #expect(error?.message.hasPrefix("snapshot: vehicle 4: VIN '1LXAS0K0XNA000004': check digit") == true, "\(error?.message ?? "")")
         #expect(try Fleet.footprint(store) == before)
         // The same VIN registered in Germany needs no check digit.
         bad[4].market = "DE"
@@ -56,11 +56,11 @@ struct InventoryFailureTests {
         var v = Fleet.fleet(3)
         v[2].attributes = [SnapshotAttribute("trim", .text("a")), SnapshotAttribute("trim", .text("b"))]
         let dup = #expect(throws: OTAError.self) { try Fleet.load(store, v) }
-        #expect(dup?.message == "snapshot: vehicles[2]: attribute 'trim' is listed twice")
+        #expect(dup?.message == "snapshot: vehicle 2: attribute 'trim' is listed twice")
         v = Fleet.fleet(2)
         v[1].produced = -5
         let negative = #expect(throws: OTAError.self) { try Fleet.load(store, v) }
-        #expect(negative?.message == "snapshot: vehicles[1]: produced time -5 is negative")
+        #expect(negative?.message == "snapshot: vehicle 1: produced time -5 is negative")
         let past = #expect(throws: OTAError.self) { try Fleet.load(store, Fleet.fleet(1), taken: -1) }
         #expect(past?.code == .badInput)
         #expect(try Fleet.footprint(store) == [0, 0, 0, 3, 0, 0])
@@ -73,12 +73,12 @@ struct InventoryFailureTests {
         v[5] = Fleet.vehicle(2)
         let error = #expect(throws: OTAError.self) { try Fleet.load(store, v) }
         #expect(error?.code == .badInput)
-        #expect(error?.message == "snapshot: vehicles[2] and vehicles[5] have the same VIN '\(Fleet.vin(2))': a snapshot lists each vehicle once")
+        #expect(error?.message == "snapshot: vehicle 2 and vehicle 5 have the same VIN '\(Fleet.vin(2))': a snapshot lists each vehicle once")
         v[7] = Fleet.vehicle(6)   // repeats later than 5
         v[6] = Fleet.vehicle(2)   // a third listing of vehicle 2
         v[4] = Fleet.vehicle(3)   // repeats earliest: 3 and 4
         let first = #expect(throws: OTAError.self) { try Fleet.load(store, v) }
-        #expect(first?.message.hasPrefix("snapshot: vehicles[3] and vehicles[4] have the same VIN") == true)
+        #expect(first?.message.hasPrefix("snapshot: vehicle 3 and vehicle 4 have the same VIN") == true)
         #expect(try Fleet.count(store, "vehicles") == 0)
     }
 

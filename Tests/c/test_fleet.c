@@ -126,7 +126,7 @@ static void test_bad_snapshots(void) {
   /* an I in the VIN: the vehicle is named */
   len = snapshot(snap, "1M8GDM9AXKP04278I", "1.0");
   CHECK(ota_fleet_import(db, "alice", NOW, snap, len, NULL, NULL, &out) == OTA_BADINPUT);
-  CHECK_MSG(ota_errmsg(db), "vehicles[0]");
+  CHECK_MSG(ota_errmsg(db), "vehicle 0");
   CHECK(out.data == NULL);
   CHECK(ota_vehicle_get(db, "1M8GDM9AXKP04278I", &out) == OTA_NOTFOUND);
   ota_close(db);

@@ -290,14 +290,14 @@ def test_bad_vins_name_the_vehicle(store, db_path):
     with pytest.raises(OTAError) as e:
         load(store, snapshot(model[:2] + [wrong] + model[3:]))
     assert e.value.code == n.BADINPUT
-    assert e.value.message.startswith("snapshot: vehicles[2]") and "check digit" in e.value.message
+    assert e.value.message.startswith("snapshot: vehicle 2: ") and "check digit" in e.value.message
     for bad in ["1LXAS0K0IPA000001", "1LXAS0K0PA00001"]:
         with pytest.raises(OTAError) as e:
             load(store, snapshot(model[:1] + [dict(model[1], vin=bad)]))
-        assert e.value.code == n.BADINPUT and "vehicles[1]" in e.value.message
+        assert e.value.code == n.BADINPUT and "vehicle 1" in e.value.message
     with pytest.raises(OTAError) as e:
         load(store, snapshot(model + [model[1]]))
-    assert e.value.message.startswith(f"snapshot: vehicles[1] and vehicles[5] have the same VIN '{model[1]['vin']}'")
+    assert e.value.message.startswith(f"snapshot: vehicle 1 and vehicle 5 have the same VIN '{model[1]['vin']}'")
     assert counts(db_path) == before
     # Without the check-digit rule (Germany), the wrong digit is accepted.
     assert load(store, snapshot([dict(wrong, market="DE")]))["added"] == 1

@@ -29,7 +29,7 @@ public enum FleetImport {
                 do throws(OTAError) {
                     if id == 0 { try writer.add(v) } else { try writer.update(v, id: id) }
                 } catch {
-                    throw error.prefixed("snapshot: vehicles[\(position)] (VIN \(v.vin))")
+                    throw error.prefixed("snapshot: vehicle \(position) (VIN \(v.vin))")
                 }
                 position += 1
                 if position % progressInterval == 0 && UInt64(position) < total {

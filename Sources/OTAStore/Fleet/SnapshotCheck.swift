@@ -35,7 +35,7 @@ enum SnapshotCheck {
                 try StoredAttributes.check(v.attributes)
                 guard v.produced >= 0 else { throw .badInput("produced time \(v.produced) is negative") }
             } catch {
-                throw error.prefixed("snapshot: vehicles[\(position)]")
+                throw error.prefixed("snapshot: vehicle \(position)")
             }
             position += 1
             if position % FleetImport.progressInterval == 0 {
@@ -64,7 +64,7 @@ enum SnapshotCheck {
             second = sorted[i].position
         }
         if let first {
-            throw .badInput("snapshot: vehicles[\(first.position)] and vehicles[\(second)] have the same VIN '\(first.key.text)': a snapshot lists each vehicle once")
+            throw .badInput("snapshot: vehicle \(first.position) and vehicle \(second) have the same VIN '\(first.key.text)': a snapshot lists each vehicle once")
         }
     }
 }
