@@ -37,8 +37,9 @@ final class InventoryWriter {
             SELECT model, variant, powertrain, market, produced, engine_no, chassis_no, attributes, \
             seen FROM vehicles WHERE id = ?
             """)
+        // Index order (node, slot): matching is by (node, slot), so no sort is needed.
         selectECUs = try db.prepare(
-            "SELECT id, node, slot, hw, sw, calibration, serial, removed FROM ecus WHERE vehicle_id = ? ORDER BY id")
+            "SELECT id, node, slot, hw, sw, calibration, serial, removed FROM ecus WHERE vehicle_id = ?")
         updateVehicle = try db.prepare("""
             UPDATE vehicles SET model = ?, variant = ?, powertrain = ?, market = ?, produced = ?, \
             engine_no = ?, chassis_no = ?, attributes = ?, updated = ?, seen = ? WHERE id = ?
