@@ -275,15 +275,17 @@ typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
  *   "hw", "sw", "calibration", "serial"). On failure it is {NULL, 0}.
  * Errors (message from ota_errmsg(db), naming the vehicle's position and the byte offset):
  *   OTA_MISUSE     db or actor is NULL, or snapshot is NULL with len > 0.
- *   OTA_BADINPUT   the snapshot is malformed (see ota_resolve), or a vehicle is invalid: a
- *                  VIN that is not 17 VIN characters or fails its check digit, a VIN listed
- *                  twice, an attribute listed twice; or actor is not 1 to 256 printable
- *                  bytes.
+ *   OTA_BADINPUT   the snapshot is malformed (see ota_resolve) or longer than 1 GiB, or a
+ *                  vehicle is invalid: a VIN that is not 17 VIN characters or fails its
+ *                  check digit, a VIN listed twice, an attribute listed twice; or actor is
+ *                  not 1 to 256 printable bytes. Nothing is changed.
  *   OTA_DENIED     the actor is neither engineer nor admin.
  *   OTA_CANCELLED  the progress callback returned non-zero.
  *   OTA_STORE      SQLite failed (ota_store_errcode: SQLITE_BUSY when another connection
  *                  held the write lock past the busy timeout, SQLITE_FULL, ...).
  *   OTA_NOMEM.
+ *   OTA_ERROR      the snapshot's bytes changed while the call read them (it reads them
+ *                  twice); nothing is changed.
  * Threads: one thread per handle; the call holds the store's write lock for its duration
  *   (other handles keep reading the data as it was before). */
 int ota_fleet_import(ota_db *db, const char *actor, int64_t now, const uint8_t *snapshot,
