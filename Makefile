@@ -102,7 +102,7 @@ test-c: $(C_TESTS) $(addsuffix -cxx,$(C_TESTS))
 test-python: $(BUILD)/libota.so
 	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
 
-$(BUILD)/quickstart: examples-c/quickstart.c include/ota.h $(BUILD)/libota.a
+$(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
 demo: deps

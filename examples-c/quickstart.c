@@ -1,45 +1,279 @@
 /* quickstart: the main job of libota from C, on an embedded SQLite store.
  *
+ *   1. open a store and name its people (admin, engineer, approver, campaign manager);
+ *   2. import the fleet as built at the end of line (a CBOR snapshot);
+ *   3. register a BCM software package, verify its file, validate, approve (signed, by a
+ *      second person), release;
+ *   4. resolve which vehicles and ECUs it goes to, from the package's own compatibility data;
+ *   5. import a later snapshot in which some vehicles were updated: their ECU history grows,
+ *      and resolving again finds them up to date;
+ *   6. check the audit trail.
+ *
  *   cc -std=c99 -I include -o quickstart examples-c/quickstart.c build/libota.a \
  *      -lsqlite3 -lcbor -lsodium -lm -lpthread
  *   ./quickstart demo.db
  */
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "ota.h"
+#include "demo_cbor.h"
 
-/* Prints the failing call and the library's message, then stops. */
+enum { FLEET = 5000 };
+static const int64_t T0 = 1767225600; /* 2026-01-01: the caller owns the clock */
+
 static void must(int rc, ota_db *db, const char *what) {
   if (rc == OTA_OK) return;
-  fprintf(stderr, "%s failed: %s: %s\n", what, ota_code_name(rc),
-          db ? ota_errmsg(db) : ota_last_errmsg());
+  fprintf(stderr, "%s failed: %s: %s\n", what, ota_code_name(rc), db ? ota_errmsg(db) : ota_last_errmsg());
   exit(1);
 }
 
+/* ---- 2. the fleet ------------------------------------------------------------------- */
+
+static const char *models[] = {"Aurora", "Boreal"};
+static const char *markets[] = {"DE", "FR", "US", "CN", "JP", "IT"};
+static const char *bcm_hw[] = {"BCM-HW-A", "BCM-HW-B", "BCM-HW-C"};
+static const char *bcm_sw[] = {"2.4.0", "2.4.1", "2.3.9"};
+
+/* WMI "1LT", descriptor "AB" + model digits, check digit, year "T", plant "A", serial. */
+static void make_vin(int i, char vin[18]) {
+  char serial[8];
+  snprintf(serial, sizeof serial, "%06u", (unsigned)i % 1000000u);
+  memcpy(vin, "1LTAB0000TA", 11);
+  vin[5] = (char)('0' + i % 10);
+  vin[6] = (char)('0' + i / 10 % 10);
+  memcpy(vin + 11, serial, 6);
+  vin[17] = '\0';
+  vin[8] = vin_check_digit(vin);
+}
+
+/* A snapshot of the fleet; `updated` vehicles (every 4th) report BCM 2.5.0. */
+static demo_out fleet_snapshot(int64_t taken, int updated) {
+  demo_out o = {NULL, 0, 0};
+  out_map(&o, 3);
+  out_uint(&o, 0); out_uint(&o, 1);            /* format version */
+  out_uint(&o, 1); out_uint(&o, (uint64_t)taken);
+  out_uint(&o, 3); out_array(&o, FLEET);
+  for (int i = 0; i < FLEET; i++) {
+    char vin[18], serial[24], engine[24];
+    make_vin(i, vin);
+    snprintf(serial, sizeof serial, "SN-BCM-%07d", i);
+    snprintf(engine, sizeof engine, "EN%08d", i * 7);
+    out_array(&o, 10);
+    out_text(&o, vin);
+    out_text(&o, models[i % 2]);
+    out_text(&o, i % 3 ? "comfort" : "sport");
+    out_text(&o, i % 5 ? "petrol" : "electric");
+    out_text(&o, markets[i % 6]);
+    out_uint(&o, (uint64_t)(T0 - 86400 * 400 + 3600 * (int64_t)i));
+    out_array(&o, 3);
+    out_array(&o, 5);
+    out_text(&o, "BCM"); out_text(&o, bcm_hw[i % 3]);
+    out_text(&o, updated && i % 4 == 0 ? "2.5.0" : bcm_sw[(i / 3) % 3]);
+    out_text(&o, "CAL-17"); out_text(&o, serial);
+    out_array(&o, 4);
+    out_text(&o, "ABS"); out_text(&o, "ABS-9"); out_text(&o, "7.1"); out_null(&o);
+    out_array(&o, 3);
+    out_text(&o, "IVI"); out_text(&o, "IVI-2"); out_text(&o, "11.0.3");
+    out_text(&o, engine);
+    out_null(&o); /* no chassis number recorded */
+    out_map(&o, 1); out_text(&o, "tow-hitch"); out_bool(&o, i % 7 == 0);
+  }
+  return o;
+}
+
+static int progress(void *ctx, uint64_t done, uint64_t total) {
+  (void)ctx;
+  if (total && done == total) printf("    ... %" PRIu64 " vehicles written\n", done);
+  return 0;
+}
+
+static void import_fleet(ota_db *db, int64_t taken, int updated) {
+  demo_out snap = fleet_snapshot(taken, updated);
+  ota_buf summary = {NULL, 0};
+  must(ota_fleet_import(db, "erin@oem.example", taken + 60, snap.data, snap.len, progress, NULL, &summary),
+       db, "ota_fleet_import");
+  cbor_item_t *s = NULL;
+  struct cbor_load_result r;
+  s = cbor_load(summary.data, summary.len, &r);
+  printf("  imported a %zu-byte snapshot:", snap.len);
+  for (size_t i = 0; s && i < cbor_map_size(s); i++) {
+    struct cbor_pair p = cbor_map_handle(s)[i];
+    if (cbor_isa_uint(p.value))
+      printf(" %.*s=%" PRIu64, (int)cbor_string_length(p.key), (const char *)cbor_string_handle(p.key),
+             cbor_get_int(p.value));
+  }
+  printf("\n");
+  if (s) cbor_decref(&s);
+  ota_buf_free(&summary);
+  free(snap.data);
+}
+
+/* ---- 3. the package ----------------------------------------------------------------- */
+
+static const char *pkg_hw[] = {"BCM-HW-A", "BCM-HW-B"};
+static const char *pkg_from[] = {"2.4.0", "2.4.1"};
+
+static demo_out package_manifest(const uint8_t sha256[32], size_t size) {
+  static const char *powertrains[] = {"petrol", "electric"};
+  demo_out o = {NULL, 0, 0};
+  out_map(&o, 15);
+  out_text(&o, "name"); out_text(&o, "bcm-comfort-lighting");
+  out_text(&o, "version"); out_text(&o, "2.5.0");
+  out_text(&o, "ecu"); out_text(&o, "BCM");
+  out_text(&o, "category"); out_text(&o, "bugfix");
+  out_text(&o, "release-type"); out_text(&o, "routine");
+  out_text(&o, "issue"); out_text(&o, "Interior lights stay on after locking (field reports FR-2291)");
+  out_text(&o, "protocol"); out_text(&o, "CAN-FD");
+  out_text(&o, "powertrains"); out_texts(&o, powertrains, 2);
+  out_text(&o, "models"); out_texts(&o, models, 2);
+  out_text(&o, "hw"); out_texts(&o, pkg_hw, 2);
+  out_text(&o, "from"); out_texts(&o, pkg_from, 2);
+  out_text(&o, "to"); out_text(&o, "2.5.0");
+  out_text(&o, "files"); out_array(&o, 1); out_map(&o, 4);
+  out_text(&o, "name"); out_text(&o, "bcm-2.5.0.bin");
+  out_text(&o, "size"); out_uint(&o, size);
+  out_text(&o, "sha256"); out_bytes(&o, sha256, 32);
+  out_text(&o, "uri"); out_text(&o, "s3://oem-ota-artifacts/bcm/2.5.0/bcm-2.5.0.bin");
+  out_text(&o, "release-notes"); out_text(&o, "Fixes the interior light timeout.");
+  out_text(&o, "release-counter"); out_uint(&o, 25);
+  return o;
+}
+
+static int64_t register_and_release(ota_db *db, int64_t now) {
+  /* The build output: a firmware image on local disk. */
+  static uint8_t image[64 * 1024];
+  for (size_t i = 0; i < sizeof image; i++) image[i] = (uint8_t)(i * 131 + 7);
+  FILE *f = fopen("bcm-2.5.0.bin", "wb");
+  if (!f || fwrite(image, 1, sizeof image, f) != sizeof image) { fprintf(stderr, "cannot write image\n"); exit(1); }
+  fclose(f);
+  uint8_t sha[32];
+  crypto_hash_sha256(sha, image, sizeof image);
+
+  demo_out manifest = package_manifest(sha, sizeof image);
+  int64_t id = 0;
+  must(ota_package_register(db, "erin@oem.example", now, manifest.data, manifest.len, &id), db, "register");
+  free(manifest.data);
+  must(ota_package_verify_file(db, "erin@oem.example", now + 1, id, "bcm-2.5.0.bin", "bcm-2.5.0.bin"), db, "verify");
+  must(ota_package_validate(db, "erin@oem.example", now + 2, id), db, "validate");
+
+  /* Approval signs the manifest (COSE_Sign1, Ed25519). erin is an approver too, but the
+   * two-person rule stops her from approving her own package. */
+  uint8_t seed[32];
+  for (int i = 0; i < 32; i++) seed[i] = (uint8_t)(0xA0 + i);
+  must(ota_set_signing_key(db, seed, "oem-release-2026"), db, "ota_set_signing_key");
+  int rc = ota_package_approve(db, "erin@oem.example", now + 3, id);
+  printf("  erin approves her own package: %s (%s)\n", ota_code_name(rc), ota_errmsg(db));
+  must(ota_package_approve(db, "bob@oem.example", now + 4, id), db, "approve");
+  must(ota_package_release(db, "carl@oem.example", now + 5, id), db, "release");
+
+  ota_buf sig = {NULL, 0};
+  must(ota_package_signature(db, id, &sig), db, "ota_package_signature");
+  printf("  package %" PRId64 " bcm-comfort-lighting 2.5.0: verified, validated, approved (COSE_Sign1, %zu bytes), released\n",
+         id, sig.len);
+  ota_buf_free(&sig);
+  return id;
+}
+
+/* ---- 4. targets ---------------------------------------------------------------------- */
+
+/* The rule follows the package: its node, hardware, from-versions, models and target version,
+ * narrowed to the markets of the first wave. */
+static demo_out target_rule(void) {
+  static const char *wave1[] = {"DE", "FR", "US"};
+  demo_out o = {NULL, 0, 0};
+  out_map(&o, 6);
+  out_text(&o, "ecu"); out_text(&o, "BCM");
+  out_text(&o, "hw"); out_texts(&o, pkg_hw, 2);
+  out_text(&o, "from"); out_texts(&o, pkg_from, 2);
+  out_text(&o, "to"); out_text(&o, "2.5.0");
+  out_text(&o, "models"); out_texts(&o, models, 2);
+  out_text(&o, "markets"); out_texts(&o, wave1, 3);
+  return o;
+}
+
+static void resolve_from_store(ota_db *db, int64_t now) {
+  ota_buf snapshot = {NULL, 0}, resolution = {NULL, 0};
+  must(ota_fleet_export(db, now, &snapshot), db, "ota_fleet_export");
+  demo_out rule = target_rule();
+  must(ota_resolve(snapshot.data, snapshot.len, rule.data, rule.len, &resolution), NULL, "ota_resolve");
+
+  struct cbor_load_result r;
+  cbor_item_t *doc = cbor_load(resolution.data, resolution.len, &r);
+  for (size_t i = 0; doc && i < cbor_map_size(doc); i++) {
+    struct cbor_pair p = cbor_map_handle(doc)[i];
+    const char *key = (const char *)cbor_string_handle(p.key);
+    size_t klen = cbor_string_length(p.key);
+    if (klen == 7 && !memcmp(key, "scanned", 7)) printf("  scanned %" PRIu64 " vehicles", cbor_get_int(p.value));
+    if (klen == 7 && !memcmp(key, "targets", 7)) {
+      printf(", %zu targets", cbor_array_size(p.value));
+      if (cbor_array_size(p.value) > 0) {
+        cbor_item_t *first = cbor_array_handle(p.value)[0];
+        cbor_item_t *vin = cbor_array_handle(first)[0];
+        printf(" (first: %.*s)", (int)cbor_string_length(vin), (const char *)cbor_string_handle(vin));
+      }
+    }
+    if (klen == 8 && !memcmp(key, "excluded", 8)) {
+      printf("; excluded:");
+      for (size_t j = 0; j < cbor_map_size(p.value); j++) {
+        struct cbor_pair e = cbor_map_handle(p.value)[j];
+        printf(" %.*s=%" PRIu64, (int)cbor_string_length(e.key), (const char *)cbor_string_handle(e.key),
+               cbor_get_int(e.value));
+      }
+    }
+  }
+  printf("\n");
+  if (doc) cbor_decref(&doc);
+  ota_buf_free(&resolution);
+  ota_buf_free(&snapshot);
+  free(rule.data);
+}
+
+/* ---- main ------------------------------------------------------------------------------ */
+
 int main(int argc, char **argv) {
   const char *path = argc > 1 ? argv[1] : "demo.db";
-  const int64_t now = 1767225600; /* 2026-01-01T00:00:00Z: the caller owns the clock */
-
   printf("libota %d (header %d)\n", ota_libversion_number(), OTA_VERSION_NUMBER);
 
-  /* 1. Open (create) the store, naming its first administrator. */
+  printf("1. store %s, people and roles\n", path);
   ota_open_options opts = OTA_OPEN_OPTIONS_INIT;
   opts.bootstrap_admin = "alice@oem.example";
-  opts.now = now;
+  opts.now = T0;
   ota_db *db = NULL;
   must(ota_open_ex(path, &opts, &db), NULL, "ota_open_ex");
-  int64_t version = 0;
-  must(ota_schema_version(db, &version), db, "ota_schema_version");
-  printf("store %s: schema version %" PRId64 "\n", path, version);
+  must(ota_grant(db, "alice@oem.example", T0 + 1, "erin@oem.example", "engineer"), db, "grant");
+  must(ota_grant(db, "alice@oem.example", T0 + 2, "bob@oem.example", "approver"), db, "grant");
+  must(ota_grant(db, "alice@oem.example", T0 + 2, "erin@oem.example", "approver"), db, "grant");
+  must(ota_grant(db, "alice@oem.example", T0 + 3, "carl@oem.example", "campaign-manager"), db, "grant");
 
-  /* 2. The audit trail: every change, chained by SHA-256. */
+  printf("2. fleet as built (end-of-line export)\n");
+  import_fleet(db, T0 + 86400, 0);
+
+  printf("3. update management\n");
+  register_and_release(db, T0 + 2 * 86400);
+
+  printf("4. target resolution over the inventory\n");
+  resolve_from_store(db, T0 + 3 * 86400);
+
+  printf("5. a later snapshot: every 4th vehicle now reports BCM 2.5.0\n");
+  import_fleet(db, T0 + 30 * 86400, 1);
+  ota_buf vehicle = {NULL, 0};
+  char vin[18];
+  make_vin(0, vin);
+  must(ota_vehicle_get(db, vin, &vehicle), db, "ota_vehicle_get");
+  printf("  vehicle %s: %zu-byte document with every ECU's history\n", vin, vehicle.len);
+  ota_buf_free(&vehicle);
+  resolve_from_store(db, T0 + 31 * 86400);
+
+  printf("6. audit trail\n");
   int64_t entries = 0, first_bad = 0, seq = 0;
   uint8_t head[32];
   must(ota_audit_verify(db, &entries, &first_bad), db, "ota_audit_verify");
   must(ota_audit_head(db, &seq, head), db, "ota_audit_head");
-  printf("audit trail: %" PRId64 " entries verified, head %02x%02x%02x%02x...\n",
+  printf("  %" PRId64 " entries, chain intact, head %02x%02x%02x%02x... (anchor it elsewhere)\n",
          entries, head[0], head[1], head[2], head[3]);
 
   ota_close(db);
