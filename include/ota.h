@@ -193,8 +193,11 @@ int ota_audit_list(ota_db *db, int64_t after, int64_t limit, ota_buf *out);
  * out: on OTA_OK, the resolution (docs/schemas/resolution.cddl), deterministically encoded:
  *     { "scanned": uint, "targets": [* [vin, hw, from, serial / null]], "excluded": {...} }
  *   "targets" holds one entry per matching ECU (a vehicle with two matching door modules
- *   gives two), in snapshot order; "excluded" counts the other vehicles under the first check
- *   they failed, in this order, and lists only reasons with a count above zero:
+ *   gives two), in snapshot order: the VIN, the ECU's hardware part number, its installed
+ *   software version (the one to be replaced) and its serial number. Strings compare byte
+ *   for byte (no case folding, no Unicode normalization). "excluded" counts the other
+ *   vehicles under the first check they failed, in this order, and lists only reasons with
+ *   a count above zero:
  *     "vins"        not in "vins", or in "exclude-vins"
  *     "produced"    produced outside the inclusive [from, until] window
  *     "model", "variant", "powertrain", "market"   not one of the listed values
@@ -209,7 +212,9 @@ int ota_audit_list(ota_db *db, int64_t after, int64_t limit, ota_buf *out);
  *   "scanned" = vehicles with a target + the sum of "excluded". The caller owns *out and
  *   releases it with ota_buf_free. On failure *out is {NULL, 0}.
  *
- * Errors (message from ota_last_errmsg(), naming the key, vehicle position and byte offset):
+ * Errors (message from ota_last_errmsg(), naming the key, the vehicle's position and the byte
+ * offset, as in "snapshot: vehicle 12 (byte 3456): ecus[2]: hw: string-table index 900 at
+ * byte 3501 is past the end of the string table (300 entries)"); the rule is checked first:
  *   OTA_MISUSE    out is NULL, or snapshot/rule is NULL with a non-zero length.
  *   OTA_BADINPUT  the rule is malformed: not one CBOR map, an unknown key, a wrong type, an
  *                 empty list, an empty "ecu", a "vins"/"exclude-vins" entry that is not a VIN,

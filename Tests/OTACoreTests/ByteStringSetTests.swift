@@ -28,6 +28,22 @@ struct ByteStringSetTests {
         #expect(!set.contains("") && !set.contains(String(members[0].dropLast())))
     }
 
+    @Test func hashedIndexIsTheSortedPositionToo() {
+        let members = (0..<40).map { "key-\($0 * 7 % 40)" }
+        let set = ByteStringSet(members)
+        let sorted = members.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        for (i, m) in sorted.enumerated() {
+            let got = (Array(m.utf8) + [0]).withUnsafeBufferPointer { p in p.baseAddress.flatMap { set.index(of: $0, m.utf8.count) } }
+            #expect(got == i)
+        }
+    }
+
+    @Test func aVeryLongMemberKeepsTheSetUnhashed() {
+        let long = String(repeating: "x", count: 70_000)
+        let set = ByteStringSet((0..<20).map { "m\($0)" } + [long])
+        #expect(set.contains(long) && set.contains("m19") && !set.contains("m20"))
+    }
+
     @Test func indexIsTheSortedPosition() {
         let set = ByteStringSet(["b", "a", "c"])
         let positions = ["a", "b", "c", "d"].map { s in

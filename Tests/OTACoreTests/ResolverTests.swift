@@ -55,6 +55,20 @@ struct ResolverTests {
         #expect(try reason(F.vehicle(F.vin1, ecus: [F.ecu("GW", "G", "1")]), rule) == .attributes)  // no map at all
     }
 
+    @Test func manyAttributesAllMustMatch() throws {
+        // more than 16: the rule's keys are a hashed set
+        let pairs = (0..<24).map { CBORPair(F.t("a\($0)"), .unsigned(UInt64($0))) }
+        let rule = try F.rule([("ecu", F.t("GW")), ("attributes", .map(pairs))])
+        func vehicle(_ attributes: [CBORPair]) -> CBOR {
+            F.vehicle(F.vin1, ecus: [F.ecu("GW", "G", "1")], attributes: attributes)
+        }
+        #expect(try reason(vehicle(pairs.reversed()), rule) == nil)
+        var wrong = pairs
+        wrong[17] = CBORPair(F.t("a17"), .unsigned(18))
+        #expect(try reason(vehicle(wrong), rule) == .attributes)
+        #expect(try reason(vehicle(Array(pairs.dropLast())), rule) == .attributes)
+    }
+
     @Test func theFirstFailedCheckCountsWhateverTheFieldOrder() throws {
         // produced comes after model in a vehicle, but is checked before it
         let rule = try F.rule([("ecu", F.t("GW")), ("models", F.list("Borealis")), ("markets", F.list("US")),

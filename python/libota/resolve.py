@@ -25,8 +25,8 @@ def _call(ptr, length, rule):
 def resolve(snapshot, rule):
     """The resolution document (CBOR bytes) of `rule` (a dict, or CBOR bytes) over
     `snapshot` (bytes). Raises libota.OTAError."""
-    buf = ctypes.create_string_buffer(bytes(snapshot), len(snapshot)) if snapshot else None
-    return _call(buf, len(snapshot), rule)
+    data = bytes(snapshot)  # no copy for bytes; ctypes passes a pointer to its buffer
+    return _call(data, len(data), rule)
 
 
 def resolve_file(path, rule):

@@ -44,9 +44,9 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         candidates.removeAll(keepingCapacity: true)
 
         let v = strings.bytes(vin)
-        if let p = v.baseAddress {
-            if let vins = matcher.vins, !vins.contains(p, v.count) { failed |= bit(.vins) }
-            if let ex = matcher.excludeVINs, ex.contains(p, v.count) { failed |= bit(.vins) }
+        if let p = v.baseAddress {  // optional chaining on the stored sets: no copy, no ARC
+            if matcher.vins?.contains(p, v.count) == false { failed |= bit(.vins) }
+            if matcher.excludeVINs?.contains(p, v.count) == true { failed |= bit(.vins) }
         }
         if let window = matcher.produced, !window.contains(produced) { failed |= bit(.produced) }
         guard failed == 0 else { return }  // nothing below can come first
