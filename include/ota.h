@@ -229,6 +229,21 @@ int ota_audit_list(ota_db *db, int64_t after, int64_t limit, ota_buf *out);
 int ota_resolve(const uint8_t *snapshot, size_t snapshot_len,
                 const uint8_t *rule, size_t rule_len, ota_buf *out);
 
+/* ota_resolve over a snapshot file, which is mapped read-only (mmap) for the duration of the
+ * call instead of being read: the way to resolve a large fleet. Memory beyond the result is
+ * the pages of the file being scanned (the kernel may drop them once read) plus the string
+ * table's index; the file may be up to 64 GiB. The file must not be truncated while the call
+ * runs (a mapped file that shrinks raises SIGBUS: resolve files that are written once).
+ *
+ * path: a NUL-terminated UTF-8 path, borrowed. rule, rule_len, out: as for ota_resolve.
+ * Errors (message from ota_last_errmsg()): those of ota_resolve, and
+ *   OTA_MISUSE    path is NULL.
+ *   OTA_IO        the file cannot be opened, examined or mapped, or is not a regular file
+ *                 (the message names the path and the system's reason).
+ *   OTA_BADINPUT  also: the file is empty or larger than 64 GiB.
+ * Threads: reentrant, as ota_resolve; several threads may resolve the same file. */
+int ota_resolve_file(const char *path, const uint8_t *rule, size_t rule_len, ota_buf *out);
+
 /* ---------------------------------------------------------------------------------------
  * The fleet inventory (device management): import, export, history
  * ------------------------------------------------------------------------------------- */

@@ -20,3 +20,17 @@ static inline char *ota_tls_msg(void) {
 }
 
 static inline int ota_errno(void) { return errno; }
+
+// open(2) is variadic, which Swift cannot call: a read-only open that is not inherited.
+static inline int ota_open_readonly(const char *path) { return open(path, O_RDONLY | O_CLOEXEC); }
+
+// A read-only private mapping of a whole file, or NULL (MAP_FAILED is a cast macro). The
+// kernel is told the pages are read once, front to back, as the snapshot reader does.
+static inline const void *ota_map_readonly(int fd, size_t len) {
+  void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) return NULL;
+  (void)madvise(p, len, MADV_SEQUENTIAL);
+  return p;
+}
+
+static inline int ota_is_regular_file(const struct stat *st) { return S_ISREG(st->st_mode); }

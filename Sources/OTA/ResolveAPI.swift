@@ -18,6 +18,21 @@ public func ota_resolve(_ snapshot: UnsafePointer<UInt8>?, _ snapshotLen: Int,
     }
 }
 
+@c @implementation
+public func ota_resolve_file(_ path: UnsafePointer<CChar>?, _ rule: UnsafePointer<UInt8>?, _ ruleLen: Int,
+                             _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
+    out?.pointee = ota_buf(data: nil, len: 0)
+    return handleFree { () throws(OTAError) in
+        let out = try Arguments.out(out)
+        let path = try Arguments.string(path, "path")
+        let rule = try TargetRule.decode(try Arguments.bytes(rule, ruleLen, "rule"))
+        try MappedFile.withContents(of: path, "snapshot") { (snapshot) throws(OTAError) in
+            let parts = try Resolver.documentParts(snapshot: snapshot, rule: rule)
+            try give(parts.head, parts.targets, parts.tail, to: out)
+        }
+    }
+}
+
 /// `give` for a document in pieces: joined straight into the caller's buffer.
 private func give(_ pieces: [UInt8]..., to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
     var total = 0

@@ -110,6 +110,46 @@ static void test_errors(void) {
   CHECK(strcmp(ota_code_name(OTA_BADINPUT), "OTA_BADINPUT") == 0);
 }
 
+/* ---- ota_resolve_file: the same bytes out as ota_resolve over the file's contents ---- */
+static void test_file(void) {
+  W snap, rule;
+  snapshot(&snap);
+  rule.n = 0;
+  head(&rule, 5, 1); text(&rule, "ecu"); text(&rule, "DCM");
+  const char *path = "test_resolve_file.cbor";
+  FILE *f = fopen(path, "wb");
+  CHECK(f != NULL && fwrite(snap.b, 1, snap.n, f) == snap.n);
+  if (f) fclose(f);
+
+  ota_buf mem = {NULL, 0}, file = {NULL, 0};
+  CHECK(ota_resolve(snap.b, snap.n, rule.b, rule.n, &mem) == OTA_OK);
+  CHECK(ota_resolve_file(path, rule.b, rule.n, &file) == OTA_OK);
+  CHECK(file.len == mem.len && file.len > 0 && memcmp(file.data, mem.data, mem.len) == 0);
+  CHECK(contains(&file, VIN2));
+  ota_buf_free(&mem);
+  ota_buf_free(&file);
+
+  CHECK(ota_resolve_file(NULL, rule.b, rule.n, &file) == OTA_MISUSE);
+  CHECK(strstr(ota_last_errmsg(), "path is NULL") != NULL);
+  CHECK(ota_resolve_file("no-such-snapshot.cbor", rule.b, rule.n, &file) == OTA_IO);
+  CHECK(strstr(ota_last_errmsg(), "cannot open snapshot file 'no-such-snapshot.cbor': No such file") != NULL);
+  CHECK(ota_resolve_file(".", rule.b, rule.n, &file) == OTA_IO);
+  CHECK(strstr(ota_last_errmsg(), "not a regular file") != NULL);
+  CHECK(file.data == NULL && file.len == 0);
+
+  /* a truncated file is a snapshot error, as in memory; an empty one says it is empty */
+  f = fopen(path, "wb");
+  CHECK(f != NULL && fwrite(snap.b, 1, snap.n - 5, f) == snap.n - 5);
+  if (f) fclose(f);
+  CHECK(ota_resolve_file(path, rule.b, rule.n, &file) == OTA_BADINPUT);
+  CHECK(strstr(ota_last_errmsg(), "truncated CBOR") != NULL);
+  f = fopen(path, "wb");
+  if (f) fclose(f);
+  CHECK(ota_resolve_file(path, rule.b, rule.n, &file) == OTA_BADINPUT);
+  CHECK(strstr(ota_last_errmsg(), "is empty") != NULL);
+  remove(path);
+}
+
 /* ---- threads: each resolves and fails in turn, and sees only its own messages ---- */
 struct job { int id; int ok; };
 
@@ -156,6 +196,7 @@ static void test_threads(void) {
 int main(void) {
   test_a_resolution();
   test_errors();
+  test_file();
   test_threads();
   printf("%d passed, %d failed\n", passed, failed);
   return failed != 0;

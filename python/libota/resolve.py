@@ -1,6 +1,5 @@
 """Target resolution (ota_resolve): a target rule over a fleet snapshot, both CBOR."""
 import ctypes
-import mmap
 import os
 
 import cbor2
@@ -9,6 +8,7 @@ from ._native import Buf, check_free, fn, lib, take
 
 fn("ota_resolve", ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
    ctypes.POINTER(Buf))
+fn("ota_resolve_file", ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Buf))
 
 
 def _rule_bytes(rule):
@@ -30,16 +30,12 @@ def resolve(snapshot, rule):
 
 
 def resolve_file(path, rule):
-    """As resolve(), over a snapshot file mapped into memory (never copied into Python)."""
-    with open(path, "rb") as f:
-        if os.fstat(f.fileno()).st_size == 0:
-            return _call(None, 0, rule)  # mmap cannot map an empty file; the library says why
-        with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY) as m:
-            view = (ctypes.c_char * len(m)).from_buffer(m)
-            try:
-                return _call(ctypes.addressof(view), len(m), rule)
-            finally:
-                del view  # release the export before the map closes
+    """As resolve(), over a snapshot file that the library maps (ota_resolve_file): a large
+    fleet is never copied into Python or into libota."""
+    r = _rule_bytes(rule)
+    out = Buf()
+    check_free(lib.ota_resolve_file(os.fsencode(path), bytes(r), len(r), ctypes.byref(out)))
+    return take(out)
 
 
 def resolution(snapshot, rule):
