@@ -3,14 +3,16 @@
  * file is mapped with MAP_POPULATE and only the call is timed (best of REPEAT runs).
  *
  *   resolve_bench SNAPSHOT [REPEAT]
+ *   resolve_bench --file SNAPSHOT   (ota_resolve_file with the selective rule, once, in a
+ *                                    process of its own; prints its peak RSS)
  *
  * prints one line per rule (best wall time, and best thread CPU time, which a busy machine
  * disturbs less):
  *   resolve rule=NAME scanned=N targets=T out_bytes=B ns=BEST cpu_ns=CPU ns_per_vehicle=X
  * Rules (catalogue of gen_fleet.c):
  *   gw-all        {"ecu": "GW"}: every vehicle a target, the largest output
- *   ivi-campaign  IVI on two hw revisions, from two versions to a third, three models,
- *                 six markets: a typical campaign
+ *   selective     the issue's selective rule: IVI on two hardware parts, from three versions
+ *                 to a fourth, two models, seven markets: a typical campaign
  *   bms-requires  BMS of electric/hybrid cars with a 77 kWh battery whose gateway is on
  *                 one of two versions: attributes and requires
  *   recall-100k   ABS of 100,000 listed VINs (every 10th vehicle), as a recall does */
@@ -21,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -48,6 +51,35 @@ static void tstr(W *w, const char *s) { head(w, 3, strlen(s)); put(w, s, strlen(
 static void list(W *w, const char *key, const char **items, int n) {
     tstr(w, key); head(w, 4, (uint64_t)n);
     for (int i = 0; i < n; i++) tstr(w, items[i]);
+}
+
+/* One node, two hardware parts, three from-versions, two models, seven markets. */
+static void selective_rule(W *w) {
+    const char *hw[] = {"3G0 035 864 C", "3G0 035 864 D"}, *from[] = {"4.6.5", "4.8.8", "4.10.1"};
+    const char *models[] = {"Aster", "Borealis"}, *markets[] = {"DE", "FR", "IT", "ES", "GB", "NL", "AT"};
+    head(w, 5, 6);
+    tstr(w, "ecu"); tstr(w, "IVI");
+    list(w, "hw", hw, 2); list(w, "from", from, 3);
+    tstr(w, "to"); tstr(w, "4.12.4");
+    list(w, "models", models, 2); list(w, "markets", markets, 7);
+}
+
+/* Peak memory of resolving from the file, in a process that maps nothing itself. */
+static int file_mode(const char *path) {
+    W rule = {0};
+    selective_rule(&rule);
+    ota_buf out = {NULL, 0};
+    int rc = ota_resolve_file(path, rule.p, rule.len, &out);
+    if (rc != OTA_OK) { fprintf(stderr, "%s: %s\n", ota_code_name(rc), ota_last_errmsg()); return 1; }
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    struct stat st;
+    stat(path, &st);
+    printf("resolve-file file_bytes=%lld peak_rss_bytes=%lld out_bytes=%zu\n", (long long)st.st_size,
+           (long long)ru.ru_maxrss * 1024, out.len);
+    ota_buf_free(&out);
+    free(rule.p);
+    return 0;
 }
 
 static double now_ns(clockid_t clock) {
@@ -90,7 +122,8 @@ static void run(const char *name, W *rule, ota_buf *keep) {
 }
 
 int main(int argc, char **argv) {
-    if (argc < 2 || argc > 3) { fprintf(stderr, "usage: resolve_bench SNAPSHOT [REPEAT]\n"); return 2; }
+    if (argc == 3 && strcmp(argv[1], "--file") == 0) return file_mode(argv[2]);
+    if (argc < 2 || argc > 3) { fprintf(stderr, "usage: resolve_bench SNAPSHOT [REPEAT] | --file SNAPSHOT\n"); return 2; }
     if (argc == 3) repeat = atoi(argv[2]) > 0 ? atoi(argv[2]) : 1;
     int fd = open(argv[1], O_RDONLY);
     struct stat st;
@@ -104,15 +137,9 @@ int main(int argc, char **argv) {
     ota_buf every = {NULL, 0};
     run("gw-all", &all, &every);
 
-    W ivi = {0};
-    const char *ivi_hw[] = {"3G0 035 864 C", "3G0 035 864 D"}, *ivi_from[] = {"4.8.8", "4.10.1"};
-    const char *models[] = {"Aster", "Borealis", "Ember"}, *markets[] = {"DE", "FR", "IT", "ES", "GB", "NL"};
-    head(&ivi, 5, 6);
-    tstr(&ivi, "ecu"); tstr(&ivi, "IVI");
-    list(&ivi, "hw", ivi_hw, 2); list(&ivi, "from", ivi_from, 2);
-    tstr(&ivi, "to"); tstr(&ivi, "4.12.4");
-    list(&ivi, "models", models, 3); list(&ivi, "markets", markets, 6);
-    run("ivi-campaign", &ivi, NULL);
+    W sel = {0};
+    selective_rule(&sel);
+    run("selective", &sel, NULL);
 
     W bms = {0};
     const char *pts[] = {"electric", "hybrid"}, *gw[] = {"1.8.2", "1.10.5"};
@@ -145,7 +172,7 @@ int main(int argc, char **argv) {
     snprintf(name, sizeof name, "recall-%dk", nv / 1000);
     run(name, &recall, NULL);
 
-    free(all.p); free(ivi.p); free(bms.p); free(recall.p);
+    free(all.p); free(sel.p); free(bms.p); free(recall.p);
     munmap((void *)snap, snap_len);
     close(fd);
     return 0;
