@@ -36,6 +36,8 @@ struct VehicleDecoder: SnapshotVisitor {
 
     mutating func tableRead(_ strings: SnapshotStrings) throws(OTAError) {}
 
+    var skipsECUs: Bool { false }
+
     mutating func vehicle(vin: Str, model: Str, variant: Str, powertrain: Str, market: Str,
                           produced: UInt64, _ strings: SnapshotStrings) throws(OTAError) {
         guard produced <= UInt64(Int64.max) else {

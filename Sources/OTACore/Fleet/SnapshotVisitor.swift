@@ -13,6 +13,10 @@ protocol SnapshotVisitor {
     mutating func vehicle(vin: Str, model: Str, variant: Str, powertrain: Str, market: Str,
                           produced: UInt64, _ strings: SnapshotStrings) throws(OTAError)
 
+    /// True when `ecu` would ignore the current vehicle's remaining ECUs (the vehicle is
+    /// already decided): the walk then only checks them, without decoding.
+    var skipsECUs: Bool { get }
+
     mutating func ecu(node: Str, hw: Str, sw: Str, calibration: Str?, serial: Str?,
                       _ strings: SnapshotStrings) throws(OTAError)
 

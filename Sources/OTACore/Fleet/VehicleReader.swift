@@ -7,28 +7,41 @@
 extension SnapshotWalk {
     mutating func vehicle<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         strings.vehicleArena.reset()
-        var fields = try scanner.container(4, "vehicle")
-        try field(&fields, 0)
-        let vin = try strings.tstr(&scanner, "vin")
-        let vinBytes = strings.bytes(vin)
-        guard let p = vinBytes.baseAddress, VINSyntax.isWellFormed(p, vinBytes.count) else {
-            throw .badInput("vin: \"\(String(decoding: vinBytes.prefix(40), as: UTF8.self))\" is not a VIN (\(VINSyntax.rule))")
-        }
-        try field(&fields, 1)
-        let model = try strings.str(&scanner, "model")
-        try field(&fields, 2)
-        let variant = try strings.str(&scanner, "variant")
-        try field(&fields, 3)
-        let powertrain = try strings.str(&scanner, "powertrain")
-        try field(&fields, 4)
-        let market = try strings.str(&scanner, "market")
-        try field(&fields, 5)
-        let produced = try scanner.head()
-        guard produced.major == 0 else {
-            throw scanner.typeError(produced, expected: "an unsigned integer (Unix seconds)", "produced")
+        var fields = CBORItems(remaining: 0, indefinite: false)
+        var vin = Str(tableIndex: 0), model = vin, variant = vin, powertrain = vin, market = vin
+        var produced: UInt64 = 0
+        var at = scanner.offset
+        let n = quickArray(at, least: 7)
+        at &+= 1
+        if n >= 0 && quickVIN(&at, &vin) && quickStr(&at, &model) && quickStr(&at, &variant)
+            && quickStr(&at, &powertrain) && quickStr(&at, &market) && quickUInt(&at, &produced) {
+            scanner.offset = at
+            fields = CBORItems(remaining: UInt64(n &- 6), indefinite: false)
+        } else {
+            fields = try scanner.container(4, "vehicle")
+            try field(&fields, 0)
+            vin = try strings.tstr(&scanner, "vin")
+            let vinBytes = strings.bytes(vin)
+            guard let p = vinBytes.baseAddress, VINSyntax.isWellFormed(p, vinBytes.count) else {
+                throw .badInput("vin: \"\(String(decoding: vinBytes.prefix(40), as: UTF8.self))\" is not a VIN (\(VINSyntax.rule))")
+            }
+            try field(&fields, 1)
+            model = try strings.str(&scanner, "model")
+            try field(&fields, 2)
+            variant = try strings.str(&scanner, "variant")
+            try field(&fields, 3)
+            powertrain = try strings.str(&scanner, "powertrain")
+            try field(&fields, 4)
+            market = try strings.str(&scanner, "market")
+            try field(&fields, 5)
+            let h = try scanner.head()
+            guard h.major == 0 else {
+                throw scanner.typeError(h, expected: "an unsigned integer (Unix seconds)", "produced")
+            }
+            produced = h.argument
         }
         try visitor.vehicle(vin: vin, model: model, variant: variant, powertrain: powertrain, market: market,
-                            produced: produced.argument, strings)
+                            produced: produced, strings)
         try field(&fields, 6)
         try ecus(&visitor)
 
@@ -56,6 +69,10 @@ extension SnapshotWalk {
         var items = try scanner.container(4, "ecus")
         var index = 0
         while try scanner.next(&items) {
+            if visitor.skipsECUs && quickSkipECU() {
+                index &+= 1
+                continue
+            }
             do throws(OTAError) {
                 try ecu(&visitor)
             } catch {
@@ -67,6 +84,19 @@ extension SnapshotWalk {
 
     @inline(always)
     private mutating func ecu<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
+        var at = scanner.offset
+        let n = quickArray(at, least: 3)
+        if n >= 0 && n <= 5 {
+            at &+= 1
+            var node = Str(tableIndex: 0), hw = node, sw = node
+            var calibration: Str? = nil, serial: Str? = nil
+            if quickStr(&at, &node) && quickStr(&at, &hw) && quickStr(&at, &sw)
+                && (n < 4 || quickOptionalStr(&at, &calibration)) && (n < 5 || quickOptionalStr(&at, &serial)) {
+                scanner.offset = at
+                try visitor.ecu(node: node, hw: hw, sw: sw, calibration: calibration, serial: serial, strings)
+                return
+            }
+        }
         var fields = try scanner.container(4, "ecu")
         guard try scanner.next(&fields) else { throw ecuTooShort(0) }
         let node = try strings.str(&scanner, "node")
@@ -91,10 +121,21 @@ extension SnapshotWalk {
     /// `{ * str => tstr / int / bool }`: keys may be table indices, values never are.
     private mutating func attributes<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var entries = try scanner.container(5, "attributes")
-        attributeKeys.removeAll(keepingCapacity: true)
+        var first = Str(tableIndex: 0)  // the keys are kept in `attributeKeys` from the second on
+        var n = 0
         while try scanner.next(&entries) {
-            let key = try strings.str(&scanner, "attributes: key")
-            attributeKeys.append(key)
+            var key = Str(tableIndex: 0)
+            if !quickStr(&scanner.offset, &key) { key = try strings.str(&scanner, "attributes: key") }
+            if n == 0 {
+                first = key
+            } else {
+                if n == 1 {
+                    attributeKeys.removeAll(keepingCapacity: true)
+                    attributeKeys.append(first)
+                }
+                attributeKeys.append(key)
+            }
+            n &+= 1
             let h = try scanner.head()
             let value: AttributeItem
             switch h.major {
@@ -105,7 +146,7 @@ extension SnapshotWalk {
             }
             try visitor.attribute(key: key, value: value, strings)
         }
-        try checkUniqueKeys()
+        if n > 1 { try checkUniqueKeys() }
     }
 
     /// A map with two equal keys is not valid CBOR, whether they are spelled inline or as

@@ -57,6 +57,10 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         if filtered(F.market) && !has(F.market, market, strings) { failed |= bit(.market) }
     }
 
+    /// Excluded already: the ECUs cannot change that.
+    var skipsECUs: Bool { failed != 0 }
+
+    @inline(always)
     mutating func ecu(node: Str, hw: Str, sw: Str, calibration: Str?, serial: Str?,
                       _ strings: SnapshotStrings) throws(OTAError) {
         guard failed == 0 else { return }  // excluded already: the ECUs cannot change that
