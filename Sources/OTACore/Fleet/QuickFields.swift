@@ -94,9 +94,46 @@ extension SnapshotWalk {
 extension SnapshotWalk {
     /// Checks an ECU of the common shape (`quickArray` of 3 to 5 fields, each as `quickStr`
     /// reads it, the last two may be null) and moves past it; false, having read nothing, for
-    /// any other shape. For vehicles whose ECUs the visitor ignores.
+    /// any other shape. For vehicles whose ECUs the visitor ignores. Away from the end of the
+    /// buffer a field costs no data-dependent branch: its length comes from `fieldLengths`,
+    /// and the checks (known head, index in the table, text ASCII, null allowed) are or-ed
+    /// into one flag tested once per ECU.
     @inline(always)
     mutating func quickSkipECU() -> Bool {
+        let start = scanner.offset
+        // one ECU reads at most 1 + 4 * 24 + 25 bytes: past that, the careful loop
+        guard scanner.count &- start >= 128 else { return quickSkipECUNearEnd() }
+        let p = scanner.base + start
+        let h = p[0]
+        guard h &- 0x83 < 3 else { return false }
+        let fields = Int(h &- 0x80)
+        let lengths = fieldLengths.base
+        let tableCount = strings.tableCount
+        var at = 1
+        var bad: UInt64 = 0
+        var i = 0
+        while i < fields {
+            let q = p + at
+            let b = q[0]
+            let length = Int(lengths[Int(b)])
+            let textBits = Int(b &- 0x60) &* 8  // the text's length in bits, if it is text
+            let bits = b &- 0x60 < 24 ? textBits : 0
+            let raw = UnsafeRawPointer(q + 1)
+            let text = raw.loadUnaligned(as: UInt64.self) & lowBits(bits)
+                | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & lowBits(bits &- 64)
+                | raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) & lowBits(bits &- 128)
+            bad |= text & 0x8080_8080_8080_8080
+            bad |= flag(length == 0) | flag(b == 0x18) & flag(Int(q[1]) >= tableCount) | flag(b == 0xf6) & flag(i < 3)
+            at &+= length
+            i &+= 1
+        }
+        guard bad == 0 else { return false }
+        scanner.offset = start &+ at
+        return true
+    }
+
+    /// `quickSkipECU` within 128 bytes of the end: a field at a time, checking each read.
+    mutating func quickSkipECUNearEnd() -> Bool {
         var at = scanner.offset
         let n = quickArray(at, least: 3)
         guard n >= 0 && n <= 5 else { return false }
@@ -127,5 +164,43 @@ extension SnapshotWalk {
         }
         scanner.offset = at
         return true
+    }
+}
+
+/// 1 for true, 0 for false, without a branch.
+@inline(always)
+private func flag(_ b: Bool) -> UInt64 { UInt64(unsafeBitCast(b, to: UInt8.self)) }
+
+/// The low `bits` bits set (none for `bits` <= 0, all for `bits` >= 64).
+@inline(always)
+private func lowBits(_ bits: Int) -> UInt64 {
+    bits <= 0 ? 0 : UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- (bits < 64 ? bits : 64))
+}
+
+/// Bytes that a `str / null` field of one head byte `b` takes, 0 when `quickSkipECU` does not
+/// know it: a table index below 24 (if in the table), a two-byte index (its second byte
+/// checked apart), short text, null. Built once the table's size is known.
+final class FieldLengths {
+    let base: UnsafeMutablePointer<UInt8>
+
+    init() {
+        base = .allocate(capacity: 256)
+        base.initialize(repeating: 0, count: 256)
+    }
+
+    deinit { base.deallocate() }
+
+    func fill(tableCount: Int) {
+        for b in 0..<256 {
+            var n = 0
+            switch b {
+            case 0..<0x18: n = b < tableCount ? 1 : 0
+            case 0x18: n = 2
+            case 0x60..<0x78: n = 1 + (b - 0x60)
+            case 0xf6: n = 1
+            default: n = 0
+            }
+            base[b] = UInt8(truncatingIfNeeded: n)
+        }
     }
 }

@@ -8,14 +8,22 @@ public enum VINSyntax {
     @inline(always)
     public static func isWellFormed(_ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
         guard n == length else { return false }
-        for i in 0..<length where !isVINCharacter(p[i]) { return false }
-        return true
+        var ok: UInt64 = 1  // and-ed with each character's bit, without a branch
+        for i in 0..<length {
+            let d = UInt64(p[i] &- UInt8(ascii: "0"))
+            ok &= d < 43 ? characterBits &>> d : 0
+        }
+        return ok & 1 != 0
     }
 
     public static func isWellFormed(_ s: String) -> Bool {
         var s = s
         return s.withUTF8 { u in u.baseAddress.map { isWellFormed($0, u.count) } ?? false }
     }
+
+    /// Bit `c - "0"` set for each VIN character `c` ("0" to "Z" spans 43; the test checks it
+    /// against `isVINCharacter`).
+    @usableFromInline static let characterBits: UInt64 = 0x7fd_7dfe_03ff
 
     @inlinable
     static func isVINCharacter(_ c: UInt8) -> Bool {
