@@ -95,36 +95,31 @@ extension SnapshotWalk {
     /// Checks an ECU of the common shape (`quickArray` of 3 to 5 fields, each as `quickStr`
     /// reads it, the last two may be null) and moves past it; false, having read nothing, for
     /// any other shape. For vehicles whose ECUs the visitor ignores. Away from the end of the
-    /// buffer a field costs no data-dependent branch: its length comes from `fieldLengths`,
+    /// buffer a field costs no data-dependent branch: its length comes from `fieldTable`,
     /// and the checks (known head, index in the table, text ASCII, null allowed) are or-ed
     /// into one flag tested once per ECU.
     @inline(always)
     mutating func quickSkipECU() -> Bool {
         let start = scanner.offset
-        // one ECU reads at most 1 + 4 * 24 + 25 bytes: past that, the careful loop
+        // one ECU reads at most 1 + 4 * 17 + 17 bytes: nearer the end, the careful loop
         guard scanner.count &- start >= 128 else { return quickSkipECUNearEnd() }
         let p = scanner.base + start
         let h = p[0]
         guard h &- 0x83 < 3 else { return false }
         let fields = Int(h &- 0x80)
-        let lengths = fieldLengths.base
         let tableCount = strings.tableCount
         var at = 1
         var bad: UInt64 = 0
+        var entries = fieldTable.strict  // node, hw, sw: never null
         var i = 0
         while i < fields {
+            if i == 3 { entries = fieldTable.nullable }
             let q = p + at
-            let b = q[0]
-            let length = Int(lengths[Int(b)])
-            let textBits = Int(b &- 0x60) &* 8  // the text's length in bits, if it is text
-            let bits = b &- 0x60 < 24 ? textBits : 0
+            let e = entries[Int(q[0])]
             let raw = UnsafeRawPointer(q + 1)
-            let text = raw.loadUnaligned(as: UInt64.self) & lowBits(bits)
-                | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & lowBits(bits &- 64)
-                | raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self) & lowBits(bits &- 128)
-            bad |= text & 0x8080_8080_8080_8080
-            bad |= flag(length == 0) | flag(b == 0x18) & flag(Int(q[1]) >= tableCount) | flag(b == 0xf6) & flag(i < 3)
-            at &+= length
+            bad |= raw.loadUnaligned(as: UInt64.self) & e.high0 | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & e.high1
+            bad |= UInt64(e.unknown) | UInt64(e.twoByteIndex) & flag(Int(q[1]) >= tableCount)
+            at &+= Int(e.length)
             i &+= 1
         }
         guard bad == 0 else { return false }
@@ -171,36 +166,61 @@ extension SnapshotWalk {
 @inline(always)
 private func flag(_ b: Bool) -> UInt64 { UInt64(unsafeBitCast(b, to: UInt8.self)) }
 
-/// The low `bits` bits set (none for `bits` <= 0, all for `bits` >= 64).
-@inline(always)
-private func lowBits(_ bits: Int) -> UInt64 {
-    bits <= 0 ? 0 : UInt64.max &>> UInt64(truncatingIfNeeded: 64 &- (bits < 64 ? bits : 64))
+/// What `quickSkipECU` knows of a field from its head byte `b`.
+struct FieldEntry {
+    /// The 0x80 bits of the text's bytes in the first and second word after the head (text
+    /// up to 16 bytes), so that non-ASCII text shows; zero for other heads.
+    var high0: UInt64 = 0
+    var high1: UInt64 = 0
+    /// Bytes the field takes.
+    var length: UInt32 = 0
+    /// 1 for a head it does not read (the general reader takes over).
+    var unknown: UInt8 = 1
+    /// 1 for 0x18: the index in the next byte is checked against the table's size.
+    var twoByteIndex: UInt8 = 0
 }
 
-/// Bytes that a `str / null` field of one head byte `b` takes, 0 when `quickSkipECU` does not
-/// know it: a table index below 24 (if in the table), a two-byte index (its second byte
-/// checked apart), short text, null. Built once the table's size is known.
-final class FieldLengths {
-    let base: UnsafeMutablePointer<UInt8>
+/// `FieldEntry` for each head byte, for `str` fields (`strict`) and `str / null` ones
+/// (`nullable`): a table index below 24 (if in the table), a two-byte index, text up to 16
+/// bytes, and for `nullable` null. Built once the table's size is known.
+final class FieldTable {
+    let strict: UnsafeMutablePointer<FieldEntry>
+    let nullable: UnsafeMutablePointer<FieldEntry>
 
     init() {
-        base = .allocate(capacity: 256)
-        base.initialize(repeating: 0, count: 256)
+        strict = .allocate(capacity: 512)
+        strict.initialize(repeating: FieldEntry(), count: 512)
+        nullable = strict + 256
     }
 
-    deinit { base.deallocate() }
+    deinit { strict.deallocate() }
 
     func fill(tableCount: Int) {
         for b in 0..<256 {
-            var n = 0
+            var e = FieldEntry()
             switch b {
-            case 0..<0x18: n = b < tableCount ? 1 : 0
-            case 0x18: n = 2
-            case 0x60..<0x78: n = 1 + (b - 0x60)
-            case 0xf6: n = 1
-            default: n = 0
+            case 0..<0x18:
+                if b < tableCount { e.length = 1; e.unknown = 0 }
+            case 0x18:
+                e.length = 2; e.unknown = 0; e.twoByteIndex = 1
+            case 0x60...0x70:
+                let n = b - 0x60
+                e.length = UInt32(1 + n); e.unknown = 0
+                e.high0 = highBits(n < 8 ? n : 8)
+                e.high1 = highBits(n > 8 ? n - 8 : 0)
+            default:
+                break
             }
-            base[b] = UInt8(truncatingIfNeeded: n)
+            strict[b] = e
+            if b == 0xf6 { e.length = 1; e.unknown = 0 }
+            nullable[b] = e
         }
     }
+}
+
+/// The 0x80 bit of each of the low `n` bytes (n <= 8) of a little-endian word.
+private func highBits(_ n: Int) -> UInt64 {
+    var m: UInt64 = 0
+    for i in 0..<n { m |= 0x80 << UInt64(8 * i) }
+    return UInt64(littleEndian: m)
 }

@@ -18,7 +18,7 @@ struct SnapshotWalk {
     /// Per-vehicle scratch of `VehicleReader`, kept for its capacity.
     var attributeKeys: [Str] = []
     /// For `quickSkipECU`, filled when the string table is known.
-    let fieldLengths = FieldLengths()
+    let fieldTable = FieldTable()
 
     init(_ snapshot: UnsafeRawBufferPointer) throws(OTAError) {
         scanner = try CBORScanner(snapshot)
@@ -49,7 +49,7 @@ struct SnapshotWalk {
             case 3:
                 guard seen & 0b11 == 0b11 else { throw missing(seen, at: at) }
                 try visitor.tableRead(strings)
-                fieldLengths.fill(tableCount: strings.tableCount)
+                fieldTable.fill(tableCount: strings.tableCount)
                 vehicles = try scanner.container(4, "snapshot: vehicles (key 3)")
                 return
             default:
