@@ -33,6 +33,20 @@ extension SnapshotWalk {
         return true
     }
 
+    /// Definite text shorter than 24 bytes (never a table index: for attribute values).
+    @inline(always)
+    func quickText(_ at: inout Int, _ s: inout Str) -> Bool {
+        let i = at
+        let left = scanner.count &- i
+        guard left >= 2 else { return false }
+        let p = scanner.base + i
+        let n = Int(p[0] &- 0x60)
+        guard n < 24, n < left, UTF8Check.isValid(p + 1, n, readable: left &- 1) else { return false }
+        s = Str(place: .snapshot, range: ByteRange(start: i &+ 1, count: n))
+        at = i &+ 1 &+ n
+        return true
+    }
+
     /// `strings.optionalStr` for null or what `quickStr` reads.
     @inline(always)
     func quickOptionalStr(_ at: inout Int, _ s: inout Str?) -> Bool {

@@ -47,8 +47,12 @@ extension SnapshotWalk {
 
         var engineNo: Str? = nil
         var chassisNo: Str? = nil
-        if try scanner.next(&fields) { engineNo = try strings.optionalStr(&scanner, "engine-no") }
-        if try scanner.next(&fields) { chassisNo = try strings.optionalStr(&scanner, "chassis-no") }
+        if try scanner.next(&fields), !quickOptionalStr(&scanner.offset, &engineNo) {
+            engineNo = try strings.optionalStr(&scanner, "engine-no")
+        }
+        if try scanner.next(&fields), !quickOptionalStr(&scanner.offset, &chassisNo) {
+            chassisNo = try strings.optionalStr(&scanner, "chassis-no")
+        }
         try visitor.identifiers(engineNo: engineNo, chassisNo: chassisNo, strings)
         if try scanner.next(&fields) { try attributes(&visitor) }
         while try scanner.next(&fields) { try scanner.skipItem() }  // later versions' fields
@@ -68,6 +72,12 @@ extension SnapshotWalk {
     private mutating func ecus<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var items = try scanner.container(4, "ecus")
         var index = 0
+        if visitor.skipsECUs && !items.indefinite {  // decided before its ECUs: check them only
+            while items.remaining > 0 && quickSkipECU() {
+                items.remaining &-= 1
+                index &+= 1
+            }
+        }
         while try scanner.next(&items) {
             if visitor.skipsECUs && quickSkipECU() {
                 index &+= 1
@@ -136,6 +146,11 @@ extension SnapshotWalk {
                 attributeKeys.append(key)
             }
             n &+= 1
+            var text = Str(tableIndex: 0)
+            if quickText(&scanner.offset, &text) {
+                try visitor.attribute(key: key, value: .text(text), strings)
+                continue
+            }
             let h = try scanner.head()
             let value: AttributeItem
             switch h.major {
