@@ -117,15 +117,25 @@ extension SnapshotWalk {
         let start = scanner.offset
         // one ECU reads at most 1 + 4 * 17 + 17 bytes: nearer the end, the careful loop
         guard scanner.count &- start >= 128 else { return quickSkipECUNearEnd() }
-        let p = scanner.base + start
-        let h = p[0]
+        let h = scanner.base[start]
         guard h &- 0x83 < 3 else { return false }
-        let fields = Int(h &- 0x80)
+        let end = quickSkipFields(start, 1, from: 0, to: Int(h &- 0x80))
+        guard end >= 0 else { return false }
+        scanner.offset = start &+ end
+        return true
+    }
+
+    /// Checks fields `from..<to` of the ECU whose head is at `start` (at least 128 bytes
+    /// before the end), the first of them `at` bytes after the head; where they end
+    /// (relative to `start`), or -1 if one is not of a shape it knows.
+    @inline(always)
+    func quickSkipFields(_ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
+        let p = scanner.base + start
         let tableCount = strings.tableCount
-        var at = 1
+        var at = at
         var bad: UInt64 = 0
-        var entries = fieldTable.strict  // node, hw, sw: never null
-        var i = 0
+        var entries = from < 3 ? fieldTable.strict : fieldTable.nullable  // node, hw, sw: never null
+        var i = from
         while i < fields {
             if i == 3 { entries = fieldTable.nullable }
             let q = p + at
@@ -147,9 +157,7 @@ extension SnapshotWalk {
             }
             i &+= 1
         }
-        guard bad == 0 else { return false }
-        scanner.offset = start &+ at
-        return true
+        return bad == 0 ? at : -1
     }
 
     /// `quickSkipECU` within 128 bytes of the end: a field at a time, checking each read.
@@ -201,8 +209,6 @@ struct FieldEntry {
     var length: UInt32 = 0
     /// 1 for a head it does not read (the general reader takes over).
     var unknown: UInt8 = 1
-    /// 1 for 0x18: the index in the next byte is checked against the table's size.
-    var twoByteIndex: UInt8 = 0
 }
 
 /// `FieldEntry` for each head byte, for `str` fields (`strict`) and `str / null` ones
@@ -227,7 +233,7 @@ final class FieldTable {
             case 0..<0x18:
                 if b < tableCount { e.length = 1; e.unknown = 0 }
             case 0x18:
-                e.length = 2; e.unknown = 0; e.twoByteIndex = 1
+                e.length = 2; e.unknown = 0
             case 0x60...0x70:
                 let n = b - 0x60
                 e.length = UInt32(1 + n); e.unknown = 0

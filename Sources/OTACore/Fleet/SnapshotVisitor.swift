@@ -17,6 +17,10 @@ protocol SnapshotVisitor {
     /// already decided): the walk then only checks them, without decoding.
     var skipsECUs: Bool { get }
 
+    /// False when `ecu` would ignore an ECU of this node: the walk then only checks the
+    /// ECU's other fields, without decoding. (`ecu` may still be called for it.)
+    mutating func wantsECU(node: Str, _ strings: SnapshotStrings) -> Bool
+
     mutating func ecu(node: Str, hw: Str, sw: Str, calibration: Str?, serial: Str?,
                       _ strings: SnapshotStrings) throws(OTAError)
 

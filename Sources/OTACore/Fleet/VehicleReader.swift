@@ -97,16 +97,30 @@ extension SnapshotWalk {
         var at = scanner.offset
         let n = quickArray(at, least: 3)
         if n >= 0 && n <= 5 {
+            let head = at
             at &+= 1
             var node = Str(tableIndex: 0), hw = node, sw = node
             var calibration: Str? = nil, serial: Str? = nil
-            if quickStr(&at, &node) && quickStr(&at, &hw) && quickStr(&at, &sw)
+            guard quickStr(&at, &node) else { return try generalECU(&visitor) }
+            if !visitor.wantsECU(node: node, strings) && scanner.count &- head >= 128 {
+                let end = quickSkipFields(head, at &- head, from: 1, to: n)
+                if end >= 0 {
+                    scanner.offset = head &+ end
+                    return
+                }
+            }
+            if quickStr(&at, &hw) && quickStr(&at, &sw)
                 && (n < 4 || quickOptionalStr(&at, &calibration)) && (n < 5 || quickOptionalStr(&at, &serial)) {
                 scanner.offset = at
                 try visitor.ecu(node: node, hw: hw, sw: sw, calibration: calibration, serial: serial, strings)
                 return
             }
         }
+        try generalECU(&visitor)
+    }
+
+    /// `ecu` for any encoding, with the errors.
+    private mutating func generalECU<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var fields = try scanner.container(4, "ecu")
         guard try scanner.next(&fields) else { throw ecuTooShort(0) }
         let node = try strings.str(&scanner, "node")
