@@ -73,11 +73,23 @@ struct QuickFieldsTests {
     }
 
     @Test func vinCharactersMatchTheirRule() {
-        for c in UInt8(0)...UInt8(255) {
-            var vin = Array(F.vin1.utf8)
-            vin[5] = c
-            let ok = vin.withUnsafeBufferPointer { u in u.baseAddress.map { VINSyntax.isWellFormed($0, 17) } ?? false }
-            #expect(ok == VINSyntax.isVINCharacter(c), "character \(c)")
+        for position in 0..<17 {
+            for c in UInt8(0)...UInt8(255) {
+                var vin = Array(F.vin1.utf8)
+                vin[position] = c
+                let ok = vin.withUnsafeBufferPointer { u in u.baseAddress.map { VINSyntax.isWellFormed($0, 17) } ?? false }
+                #expect(ok == VINSyntax.isVINCharacter(c), "character \(c) at \(position)")
+            }
+        }
+        // two wrong characters side by side (a carry between bytes must not hide either)
+        for c in [UInt8(0x7f), 0x80, 0xff, 0x2f, 0x5a, 0x5b] {
+            for position in 0..<16 {
+                var vin = Array(F.vin1.utf8)
+                vin[position] = c
+                vin[position + 1] = 0x49
+                let ok = vin.withUnsafeBufferPointer { u in u.baseAddress.map { VINSyntax.isWellFormed($0, 17) } ?? false }
+                #expect(!ok)
+            }
         }
     }
 }
