@@ -112,6 +112,19 @@ extension SnapshotWalk {
     /// buffer a field costs no data-dependent branch: its length comes from `fieldTable`,
     /// and the checks (known head, index in the table, text ASCII, null allowed) are or-ed
     /// into one flag tested once per ECU.
+    /// `quickSkipECU` for the ECUs of a definite array, as far as it can: how many it
+    /// skipped (taken off `items`). A function of its own, so that the loop keeps its
+    /// values in registers.
+    @inline(never)
+    mutating func quickSkipECUs(_ items: inout CBORItems) -> Int {
+        var skipped = 0
+        while items.remaining > 0 && quickSkipECU() {
+            items.remaining &-= 1
+            skipped &+= 1
+        }
+        return skipped
+    }
+
     @inline(always)
     mutating func quickSkipECU() -> Bool {
         let start = scanner.offset

@@ -73,10 +73,7 @@ extension SnapshotWalk {
         var items = try scanner.container(4, "ecus")
         var index = 0
         if visitor.skipsECUs && !items.indefinite {  // decided before its ECUs: check them only
-            while items.remaining > 0 && quickSkipECU() {
-                items.remaining &-= 1
-                index &+= 1
-            }
+            index = quickSkipECUs(&items)
         }
         while try scanner.next(&items) {
             if visitor.skipsECUs && quickSkipECU() {
