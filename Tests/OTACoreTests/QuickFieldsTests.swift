@@ -10,7 +10,8 @@ struct QuickFieldsTests {
     typealias F = Fixture
 
     /// Table indices in one- and two-byte heads, inline text short and long, ASCII and not,
-    /// null and absent optional fields, an ECU with a later field, vehicles near the end.
+    /// null and absent optional fields, an ECU with a later field, attribute maps of one and
+    /// two entries, vehicles near the end.
     static let document: [UInt8] = {
         let table = (0..<30).map { "s\($0)" }
         func ecu(_ fields: [CBOR]) -> CBOR { .array(fields) }
@@ -23,8 +24,10 @@ struct QuickFieldsTests {
             ecu([.unsigned(8), .unsigned(9), .unsigned(10), .null, .unsigned(27), F.t("later")]),
         ]
         let v1 = F.vehicle(F.vin1, ecus: ecus, attributes: [CBORPair(.unsigned(11), .unsigned(3))])
-        let v2 = F.vehicle(F.vin2, model: "Ember", ecus: Array(ecus.prefix(3)))
-        let v3 = F.vehicle(F.vin3, ecus: [ecus[0], ecus[2]])
+        let v2 = F.vehicle(F.vin2, model: "Ember", ecus: Array(ecus.prefix(3)),
+                           attributes: [CBORPair(.unsigned(13), .negative(5)), CBORPair(.unsigned(14), .unsigned(70000))])
+        let v3 = F.vehicle(F.vin3, ecus: [ecus[0], ecus[2]],
+                           attributes: [CBORPair(.unsigned(12), F.t("comfort")), CBORPair(F.t("tow"), .bool(true))])
         return F.snapshot([v1, v2, v3], table: table)
     }()
 
@@ -69,6 +72,19 @@ struct QuickFieldsTests {
             let bytes = Array(Self.document.prefix(n))
             #expect(resolved(bytes, TargetRule(ecu: "IVI")) != nil)
             try expectAgreement(bytes, "first \(n) bytes")
+        }
+    }
+
+    @Test func duplicateAttributeKeysOfADecidedVehicleAreErrors() throws {
+        let table = (0..<30).map { "s\($0)" }
+        let ecus: [CBOR] = [.array([.unsigned(1), .unsigned(2), .unsigned(3)])]
+        for pair in [(CBOR.unsigned(12), CBOR.unsigned(12)), (.unsigned(12), F.t("s12")), (F.t("k"), F.t("k")),
+                     (.unsigned(25), .unsigned(25))] {
+            let v = F.vehicle(F.vin1, ecus: ecus, attributes: [CBORPair(pair.0, .unsigned(1)), CBORPair(pair.1, .bool(false))])
+            let bytes = F.snapshot([v, F.vehicle(F.vin2, ecus: ecus)], table: table)
+            try expectAgreement(bytes, "keys \(pair)")
+            #expect(resolved(bytes, try F.rule([("ecu", F.t("IVI")), ("models", F.list("none"))]))?.message
+                        .contains("appears twice") == true)
         }
     }
 

@@ -47,6 +47,45 @@ extension SnapshotWalk {
         return true
     }
 
+    /// Checks an attribute map of one or two entries (`quickStr` keys, values as
+    /// `quickAttributeValue` reads them, the two keys different) and moves past it; false,
+    /// having read nothing, for anything else. For vehicles the visitor has decided.
+    @inline(always)
+    mutating func quickSkipAttributes() -> Bool {
+        let start = scanner.offset
+        guard scanner.count &- start >= 2 else { return false }
+        let h = scanner.base[start]
+        guard h == 0xa1 || h == 0xa2 else { return false }
+        var at = start &+ 1
+        var first = Str(tableIndex: 0), second = first
+        guard quickStr(&at, &first) && quickAttributeValue(&at) else { return false }
+        if h == 0xa2 {
+            guard quickStr(&at, &second) && quickAttributeValue(&at) && !sameString(first, second) else { return false }
+        }
+        scanner.offset = at
+        return true
+    }
+
+    /// An attribute value: an integer in any head width, short text, or a bool.
+    @inline(always)
+    func quickAttributeValue(_ at: inout Int) -> Bool {
+        let i = at
+        guard scanner.count &- i >= 9 else { return false }
+        let b = scanner.base[i]
+        let info = b & 31
+        if b < 0x40 {  // unsigned or negative integer
+            guard info < 28 else { return false }
+            at = i &+ 1 &+ (info < 24 ? 0 : 1 << Int(info &- 24))
+            return true
+        }
+        if b == 0xf4 || b == 0xf5 {
+            at = i &+ 1
+            return true
+        }
+        var text = Str(tableIndex: 0)
+        return quickText(&at, &text)
+    }
+
     /// `strings.optionalStr` for null or what `quickStr` reads.
     @inline(always)
     func quickOptionalStr(_ at: inout Int, _ s: inout Str?) -> Bool {

@@ -36,7 +36,7 @@ struct VehicleDecoder: SnapshotVisitor {
 
     mutating func tableRead(_ strings: SnapshotStrings) throws(OTAError) {}
 
-    var skipsECUs: Bool { false }
+    var ignoresRest: Bool { false }
 
     func wantsECU(node: Str, _ strings: SnapshotStrings) -> Bool { true }
 

@@ -72,11 +72,11 @@ extension SnapshotWalk {
     private mutating func ecus<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var items = try scanner.container(4, "ecus")
         var index = 0
-        if visitor.skipsECUs && !items.indefinite {  // decided before its ECUs: check them only
+        if visitor.ignoresRest && !items.indefinite {  // decided before its ECUs: check them only
             index = quickSkipECUs(&items)
         }
         while try scanner.next(&items) {
-            if visitor.skipsECUs && quickSkipECU() {
+            if visitor.ignoresRest && quickSkipECU() {
                 index &+= 1
                 continue
             }
@@ -141,6 +141,7 @@ extension SnapshotWalk {
 
     /// `{ * str => tstr / int / bool }`: keys may be table indices, values never are.
     private mutating func attributes<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
+        if visitor.ignoresRest && quickSkipAttributes() { return }
         var entries = try scanner.container(5, "attributes")
         var first = Str(tableIndex: 0)  // the keys are kept in `attributeKeys` from the second on
         var n = 0
@@ -196,7 +197,7 @@ extension SnapshotWalk {
     }
 
     @inline(always)
-    private func sameString(_ a: Str, _ b: Str) -> Bool {
+    func sameString(_ a: Str, _ b: Str) -> Bool {
         if a.tableIndex >= 0 && a.tableIndex == b.tableIndex { return true }
         return compareBytes(strings.bytes(a), strings.bytes(b)) == 0
     }

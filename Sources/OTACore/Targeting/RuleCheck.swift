@@ -57,8 +57,8 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         if filtered(F.market) && !has(F.market, market, strings) { failed |= bit(.market) }
     }
 
-    /// Excluded already: the ECUs cannot change that.
-    var skipsECUs: Bool { failed != 0 }
+    /// Excluded already: the ECUs and attributes cannot change that.
+    var ignoresRest: Bool { failed != 0 }
 
     /// An ECU matters if it is of the rule's node or of a required one.
     @inline(always)
