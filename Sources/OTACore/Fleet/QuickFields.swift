@@ -157,7 +157,20 @@ extension SnapshotWalk {
     @inline(never)
     mutating func quickSkipECUs(_ items: inout CBORItems) -> Int {
         var skipped = 0
-        while items.remaining > 0 && quickSkipECU() {
+        // `quickSkipECU` with the offset in a local: not stored and reloaded for each ECU
+        var offset = scanner.offset
+        let count = scanner.count
+        while items.remaining > 0 && count &- offset >= 128 {
+            let h = scanner.base[offset]
+            guard h &- 0x83 < 3 else { break }
+            let end = quickSkipFields(offset, 1, from: 0, to: Int(h &- 0x80))
+            guard end >= 0 else { break }
+            offset &+= end
+            items.remaining &-= 1
+            skipped &+= 1
+        }
+        scanner.offset = offset
+        while items.remaining > 0 && quickSkipECU() {  // near the end, or the general reader's turn
             items.remaining &-= 1
             skipped &+= 1
         }
