@@ -36,6 +36,10 @@ struct VehicleDecoder: SnapshotVisitor {
 
     mutating func tableRead(_ strings: SnapshotStrings) throws(OTAError) {}
 
+    var ignoresRest: Bool { false }
+
+    func wantsECU(node: Str, _ strings: SnapshotStrings) -> Bool { true }
+
     mutating func vehicle(vin: Str, model: Str, variant: Str, powertrain: Str, market: Str,
                           produced: UInt64, _ strings: SnapshotStrings) throws(OTAError) {
         guard produced <= UInt64(Int64.max) else {

@@ -4,6 +4,8 @@
 struct SnapshotStrings {
     /// The string table (key 2), in table order.
     private(set) var table: [Str] = []
+    /// `table.count`, kept apart for the fast path's index checks.
+    private(set) var tableCount = 0
     /// Chunked table strings; lives as long as the resolution.
     let tableArena = ByteArena()
     /// Chunked strings of the current vehicle; reset for every vehicle.
@@ -37,6 +39,7 @@ struct SnapshotStrings {
                 throw scanner.typeError(h, expected: "text", "string table (key 2) entry \(table.count)")
             }
             table.append(try text(h, &scanner, into: tableArena, .tableArena))
+            tableCount = table.count
         }
     }
 

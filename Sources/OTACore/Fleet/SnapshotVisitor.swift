@@ -13,6 +13,15 @@ protocol SnapshotVisitor {
     mutating func vehicle(vin: Str, model: Str, variant: Str, powertrain: Str, market: Str,
                           produced: UInt64, _ strings: SnapshotStrings) throws(OTAError)
 
+    /// True when `ecu` and `attribute` would ignore the rest of the current vehicle (it is
+    /// already decided): the walk then only checks its ECUs and attributes, without
+    /// decoding them or calling `ecu` and `attribute` (it may still call them).
+    var ignoresRest: Bool { get }
+
+    /// False when `ecu` would ignore an ECU of this node: the walk then only checks the
+    /// ECU's other fields, without decoding. (`ecu` may still be called for it.)
+    mutating func wantsECU(node: Str, _ strings: SnapshotStrings) -> Bool
+
     mutating func ecu(node: Str, hw: Str, sw: Str, calibration: Str?, serial: Str?,
                       _ strings: SnapshotStrings) throws(OTAError)
 

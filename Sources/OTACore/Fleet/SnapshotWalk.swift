@@ -17,6 +17,8 @@ struct SnapshotWalk {
     private var vehicles = CBORItems(remaining: 0, indefinite: false)
     /// Per-vehicle scratch of `VehicleReader`, kept for its capacity.
     var attributeKeys: [Str] = []
+    /// For `quickSkipECU`, filled when the string table is known.
+    let fieldTable = FieldTable()
 
     init(_ snapshot: UnsafeRawBufferPointer) throws(OTAError) {
         scanner = try CBORScanner(snapshot)
@@ -47,6 +49,7 @@ struct SnapshotWalk {
             case 3:
                 guard seen & 0b11 == 0b11 else { throw missing(seen, at: at) }
                 try visitor.tableRead(strings)
+                fieldTable.fill(tableCount: strings.tableCount)
                 vehicles = try scanner.container(4, "snapshot: vehicles (key 3)")
                 return
             default:

@@ -7,35 +7,52 @@
 extension SnapshotWalk {
     mutating func vehicle<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         strings.vehicleArena.reset()
-        var fields = try scanner.container(4, "vehicle")
-        try field(&fields, 0)
-        let vin = try strings.tstr(&scanner, "vin")
-        let vinBytes = strings.bytes(vin)
-        guard let p = vinBytes.baseAddress, VINSyntax.isWellFormed(p, vinBytes.count) else {
-            throw .badInput("vin: \"\(String(decoding: vinBytes.prefix(40), as: UTF8.self))\" is not a VIN (\(VINSyntax.rule))")
-        }
-        try field(&fields, 1)
-        let model = try strings.str(&scanner, "model")
-        try field(&fields, 2)
-        let variant = try strings.str(&scanner, "variant")
-        try field(&fields, 3)
-        let powertrain = try strings.str(&scanner, "powertrain")
-        try field(&fields, 4)
-        let market = try strings.str(&scanner, "market")
-        try field(&fields, 5)
-        let produced = try scanner.head()
-        guard produced.major == 0 else {
-            throw scanner.typeError(produced, expected: "an unsigned integer (Unix seconds)", "produced")
+        var fields = CBORItems(remaining: 0, indefinite: false)
+        var vin = Str(tableIndex: 0), model = vin, variant = vin, powertrain = vin, market = vin
+        var produced: UInt64 = 0
+        var at = scanner.offset
+        let n = quickArray(at, least: 7)
+        at &+= 1
+        if n >= 0 && quickVIN(&at, &vin) && quickStr(&at, &model) && quickStr(&at, &variant)
+            && quickStr(&at, &powertrain) && quickStr(&at, &market) && quickUInt(&at, &produced) {
+            scanner.offset = at
+            fields = CBORItems(remaining: UInt64(n &- 6), indefinite: false)
+        } else {
+            fields = try scanner.container(4, "vehicle")
+            try field(&fields, 0)
+            vin = try strings.tstr(&scanner, "vin")
+            let vinBytes = strings.bytes(vin)
+            guard let p = vinBytes.baseAddress, VINSyntax.isWellFormed(p, vinBytes.count) else {
+                throw .badInput("vin: \"\(String(decoding: vinBytes.prefix(40), as: UTF8.self))\" is not a VIN (\(VINSyntax.rule))")
+            }
+            try field(&fields, 1)
+            model = try strings.str(&scanner, "model")
+            try field(&fields, 2)
+            variant = try strings.str(&scanner, "variant")
+            try field(&fields, 3)
+            powertrain = try strings.str(&scanner, "powertrain")
+            try field(&fields, 4)
+            market = try strings.str(&scanner, "market")
+            try field(&fields, 5)
+            let h = try scanner.head()
+            guard h.major == 0 else {
+                throw scanner.typeError(h, expected: "an unsigned integer (Unix seconds)", "produced")
+            }
+            produced = h.argument
         }
         try visitor.vehicle(vin: vin, model: model, variant: variant, powertrain: powertrain, market: market,
-                            produced: produced.argument, strings)
+                            produced: produced, strings)
         try field(&fields, 6)
         try ecus(&visitor)
 
         var engineNo: Str? = nil
         var chassisNo: Str? = nil
-        if try scanner.next(&fields) { engineNo = try strings.optionalStr(&scanner, "engine-no") }
-        if try scanner.next(&fields) { chassisNo = try strings.optionalStr(&scanner, "chassis-no") }
+        if try scanner.next(&fields), !quickOptionalStr(&scanner.offset, &engineNo) {
+            engineNo = try strings.optionalStr(&scanner, "engine-no")
+        }
+        if try scanner.next(&fields), !quickOptionalStr(&scanner.offset, &chassisNo) {
+            chassisNo = try strings.optionalStr(&scanner, "chassis-no")
+        }
         try visitor.identifiers(engineNo: engineNo, chassisNo: chassisNo, strings)
         if try scanner.next(&fields) { try attributes(&visitor) }
         while try scanner.next(&fields) { try scanner.skipItem() }  // later versions' fields
@@ -55,7 +72,14 @@ extension SnapshotWalk {
     private mutating func ecus<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var items = try scanner.container(4, "ecus")
         var index = 0
+        if visitor.ignoresRest && !items.indefinite {  // decided before its ECUs: check them only
+            index = quickSkipECUs(&items)
+        }
         while try scanner.next(&items) {
+            if visitor.ignoresRest && quickSkipECU() {
+                index &+= 1
+                continue
+            }
             do throws(OTAError) {
                 try ecu(&visitor)
             } catch {
@@ -67,6 +91,33 @@ extension SnapshotWalk {
 
     @inline(always)
     private mutating func ecu<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
+        var at = scanner.offset
+        let n = quickArray(at, least: 3)
+        if n >= 0 && n <= 5 {
+            let head = at
+            at &+= 1
+            var node = Str(tableIndex: 0), hw = node, sw = node
+            var calibration: Str? = nil, serial: Str? = nil
+            guard quickStr(&at, &node) else { return try generalECU(&visitor) }
+            if !visitor.wantsECU(node: node, strings) && scanner.count &- head >= 128 {
+                let end = quickSkipFields(head, at &- head, from: 1, to: n)
+                if end >= 0 {
+                    scanner.offset = head &+ end
+                    return
+                }
+            }
+            if quickStr(&at, &hw) && quickStr(&at, &sw)
+                && (n < 4 || quickOptionalStr(&at, &calibration)) && (n < 5 || quickOptionalStr(&at, &serial)) {
+                scanner.offset = at
+                try visitor.ecu(node: node, hw: hw, sw: sw, calibration: calibration, serial: serial, strings)
+                return
+            }
+        }
+        try generalECU(&visitor)
+    }
+
+    /// `ecu` for any encoding, with the errors.
+    private mutating func generalECU<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var fields = try scanner.container(4, "ecu")
         guard try scanner.next(&fields) else { throw ecuTooShort(0) }
         let node = try strings.str(&scanner, "node")
@@ -90,11 +141,28 @@ extension SnapshotWalk {
 
     /// `{ * str => tstr / int / bool }`: keys may be table indices, values never are.
     private mutating func attributes<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
+        if visitor.ignoresRest && quickSkipAttributes() { return }
         var entries = try scanner.container(5, "attributes")
-        attributeKeys.removeAll(keepingCapacity: true)
+        var first = Str(tableIndex: 0)  // the keys are kept in `attributeKeys` from the second on
+        var n = 0
         while try scanner.next(&entries) {
-            let key = try strings.str(&scanner, "attributes: key")
-            attributeKeys.append(key)
+            var key = Str(tableIndex: 0)
+            if !quickStr(&scanner.offset, &key) { key = try strings.str(&scanner, "attributes: key") }
+            if n == 0 {
+                first = key
+            } else {
+                if n == 1 {
+                    attributeKeys.removeAll(keepingCapacity: true)
+                    attributeKeys.append(first)
+                }
+                attributeKeys.append(key)
+            }
+            n &+= 1
+            var text = Str(tableIndex: 0)
+            if quickText(&scanner.offset, &text) {
+                try visitor.attribute(key: key, value: .text(text), strings)
+                continue
+            }
             let h = try scanner.head()
             let value: AttributeItem
             switch h.major {
@@ -105,7 +173,7 @@ extension SnapshotWalk {
             }
             try visitor.attribute(key: key, value: value, strings)
         }
-        try checkUniqueKeys()
+        if n > 1 { try checkUniqueKeys() }
     }
 
     /// A map with two equal keys is not valid CBOR, whether they are spelled inline or as
@@ -129,7 +197,7 @@ extension SnapshotWalk {
     }
 
     @inline(always)
-    private func sameString(_ a: Str, _ b: Str) -> Bool {
+    func sameString(_ a: Str, _ b: Str) -> Bool {
         if a.tableIndex >= 0 && a.tableIndex == b.tableIndex { return true }
         return compareBytes(strings.bytes(a), strings.bytes(b)) == 0
     }

@@ -57,6 +57,21 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         if filtered(F.market) && !has(F.market, market, strings) { failed |= bit(.market) }
     }
 
+    /// Excluded already: the ECUs and attributes cannot change that.
+    var ignoresRest: Bool { failed != 0 }
+
+    /// An ECU matters if it is of the rule's node or of a required one.
+    @inline(always)
+    mutating func wantsECU(node: Str, _ strings: SnapshotStrings) -> Bool {
+        if failed != 0 { return false }
+        if has(RuleMatcher.Field.node, node, strings) { return true }
+        guard matcher.allRequirements != 0 else { return false }
+        let nodes = node.tableIndex >= 0 ? tableClass(node.tableIndex, strings).requirementNodes
+                                         : matcher.requirementNodeMask(strings.bytes(node))
+        return nodes != 0
+    }
+
+    @inline(always)
     mutating func ecu(node: Str, hw: Str, sw: Str, calibration: Str?, serial: Str?,
                       _ strings: SnapshotStrings) throws(OTAError) {
         guard failed == 0 else { return }  // excluded already: the ECUs cannot change that
