@@ -22,7 +22,7 @@ resolve-bench: $(RESOLVE_BIN)/resolve_bench $(RESOLVE_BIN)/gen_fleet $(RESOLVE_B
 	@$(RESOLVE_BIN)/resolve_bench --file $(word 1,$(RESOLVE_FILES)) | awk '{ \
 	  for (i = 2; i <= NF; i++) { split($$i, kv, "="); v[kv[1]] = kv[2] } \
 	  extra = (v["peak_rss_bytes"] - v["file_bytes"]) / 1048576; \
-	  printf "  peak memory of ota_resolve_file: %.1f MB for a %.1f MB snapshot: file + %.1f MB (target: file + 64 MB at most)\n", \
+	  printf "  peak memory of ota_resolve_file: %.1f MiB for a %.1f MiB snapshot: file + %.1f MiB (target: file + 64 MB at most)\n", \
 	    v["peak_rss_bytes"] / 1048576, v["file_bytes"] / 1048576, extra }'
 
 $(RESOLVE_BIN)/resolve_bench: resolve_bench.c $(TOP)/include/ota.h $(BUILD)/libota.a
