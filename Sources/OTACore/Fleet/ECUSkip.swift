@@ -1,0 +1,181 @@
+/// The check-only path over the ECUs of a vehicle the resolver has already decided (excluded,
+/// or not of the rule's node): each ECU's fields are checked as the general reader would
+/// (known heads, table indices in range, ASCII text, nulls where allowed) without being
+/// decoded. Half of a selective rule's time is spent here, so it is tuned for latency: see
+/// `quickSkipECUs`. Anything it does not recognise is left to the general reader.
+extension SnapshotWalk {
+    /// `quickSkipECU` for the ECUs of a definite array, as far as it can: how many it
+    /// skipped (taken off `items`). A function of its own, so that the loop keeps its
+    /// values in registers.
+    @inline(never)
+    mutating func quickSkipECUs(_ items: inout CBORItems) -> Int {
+        var skipped = 0
+        // `quickSkipECU` with the offset in a local: not stored and reloaded for each ECU
+        var offset = scanner.offset
+        let count = scanner.count
+        while items.remaining > 0 && count &- offset >= 128 {
+            let h = scanner.base[offset]
+            guard h &- 0x83 < 3 else { break }
+            let end = quickSkipFields(offset, 1, from: 0, to: Int(h &- 0x80))
+            guard end >= 0 else { break }
+            offset &+= end
+            items.remaining &-= 1
+            skipped &+= 1
+        }
+        scanner.offset = offset
+        while items.remaining > 0 && quickSkipECU() {  // near the end, or the general reader's turn
+            items.remaining &-= 1
+            skipped &+= 1
+        }
+        return skipped
+    }
+
+    /// Checks an ECU of the common shape (`quickArray` of 3 to 5 fields, each as `quickStr`
+    /// reads it, the last two may be null) and moves past it; false, having read nothing, for
+    /// any other shape. For vehicles whose ECUs the visitor ignores. Away from the end of the
+    /// buffer a field costs no data-dependent branch: its length comes from `fieldTable`,
+    /// and the checks (known head, index in the table, text ASCII, null allowed) are or-ed
+    /// into one flag tested once per ECU.
+    @inline(always)
+    mutating func quickSkipECU() -> Bool {
+        let start = scanner.offset
+        // one ECU reads at most 1 + 4 * 17 + 17 bytes: nearer the end, the careful loop
+        guard scanner.count &- start >= 128 else { return quickSkipECUNearEnd() }
+        let h = scanner.base[start]
+        guard h &- 0x83 < 3 else { return false }
+        let end = quickSkipFields(start, 1, from: 0, to: Int(h &- 0x80))
+        guard end >= 0 else { return false }
+        scanner.offset = start &+ end
+        return true
+    }
+
+    /// Checks fields `from..<to` of the ECU whose head is at `start` (at least 128 bytes
+    /// before the end), the first of them `at` bytes after the head; where they end
+    /// (relative to `start`), or -1 if one is not of a shape it knows.
+    @inline(always)
+    func quickSkipFields(_ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
+        let p = scanner.base + start
+        let tableCount = strings.tableCount
+        var at = at
+        var bad: UInt64 = 0
+        var entries = from < 3 ? fieldTable.strict : fieldTable.nullable  // node, hw, sw: never null
+        var i = from
+        while i < fields {
+            if i == 3 { entries = fieldTable.nullable }
+            let q = p + at
+            let b = q[0]
+            // Table indices, the most common fields, by branches: a predicted branch lets the
+            // next field's load start before this one's length is known.
+            if b < 0x18 {
+                bad |= flag(Int(b) >= tableCount)
+                at &+= 1
+            } else if b == 0x18 {
+                bad |= flag(Int(q[1]) >= tableCount)
+                at &+= 2
+            } else {
+                let e = entries[Int(b)]
+                let raw = UnsafeRawPointer(q + 1)
+                bad |= raw.loadUnaligned(as: UInt64.self) & e.high0 | raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & e.high1
+                bad |= UInt64(e.unknown)
+                at &+= Int(e.length)
+            }
+            i &+= 1
+        }
+        return bad == 0 ? at : -1
+    }
+
+    /// `quickSkipECU` within 128 bytes of the end: a field at a time, checking each read.
+    mutating func quickSkipECUNearEnd() -> Bool {
+        var at = scanner.offset
+        let n = quickArray(at, least: 3)
+        guard n >= 0 && n <= 5 else { return false }
+        at &+= 1
+        let end = scanner.count
+        let p = scanner.base
+        let tableCount = strings.tableCount
+        var i = 0
+        while i < n {
+            guard end &- at >= 2 else { return false }
+            let b = p[at]
+            if b < 0x18 {
+                guard Int(b) < tableCount else { return false }
+                at &+= 1
+            } else if b == 0x18 {
+                guard Int(p[at &+ 1]) < tableCount else { return false }
+                at &+= 2
+            } else if b == 0xf6 {
+                guard i >= 3 else { return false }
+                at &+= 1
+            } else {
+                let len = Int(b &- 0x60)
+                guard len < 24, len < end &- at,
+                      UTF8Check.isValid(p + (at &+ 1), len, readable: end &- at &- 1) else { return false }
+                at &+= 1 &+ len
+            }
+            i &+= 1
+        }
+        scanner.offset = at
+        return true
+    }
+}
+
+/// 1 for true, 0 for false, without a branch.
+@inline(always)
+private func flag(_ b: Bool) -> UInt64 { UInt64(unsafeBitCast(b, to: UInt8.self)) }
+
+/// What `quickSkipECU` knows of a field from its head byte `b`.
+struct FieldEntry {
+    /// The 0x80 bits of the text's bytes in the first and second word after the head (text
+    /// up to 16 bytes), so that non-ASCII text shows; zero for other heads.
+    var high0: UInt64 = 0
+    var high1: UInt64 = 0
+    /// Bytes the field takes.
+    var length: UInt32 = 0
+    /// 1 for a head it does not read (the general reader takes over).
+    var unknown: UInt8 = 1
+}
+
+/// `FieldEntry` for each head byte, for `str` fields (`strict`) and `str / null` ones
+/// (`nullable`): a table index below 24 (if in the table), a two-byte index, text up to 16
+/// bytes, and for `nullable` null. Built once the table's size is known.
+final class FieldTable {
+    let strict: UnsafeMutablePointer<FieldEntry>
+    let nullable: UnsafeMutablePointer<FieldEntry>
+
+    init() {
+        strict = .allocate(capacity: 512)
+        strict.initialize(repeating: FieldEntry(), count: 512)
+        nullable = strict + 256
+    }
+
+    deinit { strict.deallocate() }
+
+    func fill(tableCount: Int) {
+        for b in 0..<256 {
+            var e = FieldEntry()
+            switch b {
+            case 0..<0x18:
+                if b < tableCount { e.length = 1; e.unknown = 0 }
+            case 0x18:
+                e.length = 2; e.unknown = 0
+            case 0x60...0x70:
+                let n = b - 0x60
+                e.length = UInt32(1 + n); e.unknown = 0
+                e.high0 = highBits(n < 8 ? n : 8)
+                e.high1 = highBits(n > 8 ? n - 8 : 0)
+            default:
+                break
+            }
+            strict[b] = e
+            if b == 0xf6 { e.length = 1; e.unknown = 0 }
+            nullable[b] = e
+        }
+    }
+}
+
+/// The 0x80 bit of each of the low `n` bytes (n <= 8) of a little-endian word.
+private func highBits(_ n: Int) -> UInt64 {
+    var m: UInt64 = 0
+    for i in 0..<n { m |= 0x80 << UInt64(8 * i) }
+    return UInt64(littleEndian: m)
+}
