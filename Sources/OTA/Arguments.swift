@@ -53,15 +53,23 @@ enum Arguments {
     }
 }
 
-/// Hands bytes to the caller as an `ota_buf` allocated with malloc, freed by `ota_buf_free`.
-func give(_ bytes: [UInt8], to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
-    guard let p = malloc(max(bytes.count, 1))?.assumingMemoryBound(to: UInt8.self) else {
-        throw OTAError(.noMemory, "cannot allocate \(bytes.count) bytes for the result")
+/// Hands a document to the caller as one `ota_buf` allocated with malloc (freed by
+/// `ota_buf_free`). A document built in pieces is joined straight into that buffer, so a large
+/// result is copied once, not twice.
+func give(_ pieces: [UInt8]..., to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
+    var total = 0
+    for piece in pieces { total += piece.count }
+    guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
+        throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
     }
-    bytes.withUnsafeBufferPointer { src in
-        if let base = src.baseAddress { p.update(from: base, count: src.count) }
+    var at = 0
+    for piece in pieces {
+        piece.withUnsafeBufferPointer { src in
+            if let base = src.baseAddress { (p + at).update(from: base, count: src.count) }
+        }
+        at += piece.count
     }
-    out.pointee = ota_buf(data: p, len: bytes.count)
+    out.pointee = ota_buf(data: p, len: total)
 }
 
 /// Runs an export on a handle: the error, if any, becomes the result code and the handle's

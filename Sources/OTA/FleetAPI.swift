@@ -1,5 +1,4 @@
 import COTA
-import CShim
 import OTACore
 import OTAStore
 
@@ -42,19 +41,4 @@ public func ota_vehicle_get(_ db: OpaquePointer?, _ vin: UnsafePointer<CChar>?,
         let vin = try Arguments.string(vin, "vin")
         try give(try VehicleDocument.get(h.store.db, vin: vin), to: out)
     }
-}
-
-/// `give` for a document in two pieces.
-private func give(_ head: [UInt8], _ tail: [UInt8], to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
-    let total = head.count + tail.count
-    guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
-        throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
-    }
-    head.withUnsafeBufferPointer { src in
-        if let base = src.baseAddress { p.update(from: base, count: src.count) }
-    }
-    tail.withUnsafeBufferPointer { src in
-        if let base = src.baseAddress { (p + head.count).update(from: base, count: src.count) }
-    }
-    out.pointee = ota_buf(data: p, len: total)
 }

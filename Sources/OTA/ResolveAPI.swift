@@ -1,5 +1,4 @@
 import COTA
-import CShim
 import OTACore
 
 @c @implementation
@@ -31,21 +30,4 @@ public func ota_resolve_file(_ path: UnsafePointer<CChar>?, _ rule: UnsafePointe
             try give(parts.head, parts.targets, parts.tail, to: out)
         }
     }
-}
-
-/// `give` for a document in pieces: joined straight into the caller's buffer.
-private func give(_ pieces: [UInt8]..., to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
-    var total = 0
-    for p in pieces { total += p.count }
-    guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
-        throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
-    }
-    var at = 0
-    for piece in pieces {
-        piece.withUnsafeBufferPointer { src in
-            if let base = src.baseAddress { (p + at).update(from: base, count: src.count) }
-        }
-        at += piece.count
-    }
-    out.pointee = ota_buf(data: p, len: total)
 }
