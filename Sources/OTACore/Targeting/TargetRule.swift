@@ -98,15 +98,9 @@ public struct ProductionWindow: Equatable {
     @inline(always) public func contains(_ t: UInt64) -> Bool { t >= from && t <= until }
 }
 
-/// "attributes": the vehicle must have this attribute with exactly this value.
-public struct RuleAttribute: Equatable {
-    public var key: String
-    public var value: AttributeValue
-    public init(_ key: String, _ value: AttributeValue) {
-        self.key = key
-        self.value = value
-    }
-}
+/// "attributes": the vehicle must have this attribute with exactly this value, so a rule's
+/// condition is the same key/value pair a snapshot carries.
+public typealias RuleAttribute = SnapshotAttribute
 
 /// "requires": every ECU of `node` in the vehicle must be on one of `versions`, and the
 /// vehicle must have at least one.
