@@ -20,7 +20,7 @@ CWARN    := -Wall -Wextra -pedantic -Werror
 
 EMBED_FLAGS := -target $(TRIPLE) -enable-experimental-feature Embedded \
 	-enable-experimental-feature CImplementation -wmo -parse-as-library -O \
-	-I Sources/CSQLite -I Sources/CCbor -I Sources/CSodium -I Sources/CShim -I Sources/COTA \
+	-I Sources/CSQLite -I Sources/CCbor -I Sources/CSodium -I Sources/CShim -I Sources/CByteClass -I Sources/COTA \
 	-I $(EMB)
 
 core_src  := $(shell find Sources/OTACore -name '*.swift' | sort)

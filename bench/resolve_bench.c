@@ -5,6 +5,7 @@
  *   resolve_bench SNAPSHOT [REPEAT]
  *   resolve_bench --file SNAPSHOT   (ota_resolve_file with the selective rule, once, in a
  *                                    process of its own; prints its peak RSS)
+ *   RESOLVE_ONLY=selective resolve_bench SNAPSHOT [REPEAT]   (that rule only, for tuning)
  *
  * prints one line per rule (best wall time, and best thread CPU time, which a busy machine
  * disturbs less):
@@ -92,8 +93,12 @@ static const uint8_t *snap;
 static size_t snap_len;
 static int repeat = 3;
 
-/* Runs one rule; keeps the last result in *keep if non-NULL. */
+/* Runs one rule (unless RESOLVE_ONLY names another; recall needs gw-all's result); keeps
+ * the last result in *keep if non-NULL. */
 static void run(const char *name, W *rule, ota_buf *keep) {
+    const char *only = getenv("RESOLVE_ONLY");
+    if (only && *only && strncmp(name, only, strlen(only)) != 0
+        && !(keep && strncmp(only, "recall", 6) == 0)) return;
     double best = 0, best_cpu = 0;
     ota_buf out = {NULL, 0};
     for (int r = 0; r < repeat; r++) {

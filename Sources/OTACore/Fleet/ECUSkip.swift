@@ -1,3 +1,5 @@
+import CByteClass
+
 /// The check-only path over the ECUs of a vehicle the resolver has already decided (excluded,
 /// or not of the rule's node): each ECU's fields are checked as the general reader would
 /// (known heads, table indices in range, ASCII text, nulls where allowed) without being
@@ -10,19 +12,22 @@ extension SnapshotWalk {
     @inline(never)
     mutating func quickSkipECUs(_ items: inout CBORItems) -> Int {
         var skipped = 0
-        // `quickSkipECU` with the offset in a local: not stored and reloaded for each ECU
+        // `quickSkipECU` with what it reads in locals: not stored and reloaded for each ECU
         var offset = scanner.offset
+        var remaining = items.remaining
         let count = scanner.count
-        while items.remaining > 0 && count &- offset >= 128 {
+        let table = fieldTable.values
+        while remaining > 0 && count &- offset >= 128 {
             let h = scanner.base[offset]
             guard h &- 0x83 < 3 else { break }
-            let end = quickSkipFields(offset, 1, from: 0, to: Int(h &- 0x80))
+            let end = quickCheckFields(table, offset, 1, from: 0, to: Int(h &- 0x80))
             guard end >= 0 else { break }
             offset &+= end
-            items.remaining &-= 1
+            remaining &-= 1
             skipped &+= 1
         }
         scanner.offset = offset
+        items.remaining = remaining
         while items.remaining > 0 && quickSkipECU() {  // near the end, or the general reader's turn
             items.remaining &-= 1
             skipped &+= 1
@@ -32,10 +37,7 @@ extension SnapshotWalk {
 
     /// Checks an ECU of the common shape (`quickArray` of 3 to 5 fields, each as `quickStr`
     /// reads it, the last two may be null) and moves past it; false, having read nothing, for
-    /// any other shape. For vehicles whose ECUs the visitor ignores. Away from the end of the
-    /// buffer a field costs no data-dependent branch: its length comes from `fieldTable`,
-    /// and the checks (known head, index in the table, text ASCII, null allowed) are or-ed
-    /// into one flag tested once per ECU.
+    /// any other shape. For vehicles whose ECUs the visitor ignores.
     @inline(always)
     mutating func quickSkipECU() -> Bool {
         let start = scanner.offset
@@ -43,25 +45,58 @@ extension SnapshotWalk {
         guard scanner.count &- start >= 128 else { return quickSkipECUNearEnd() }
         let h = scanner.base[start]
         guard h &- 0x83 < 3 else { return false }
-        let end = quickSkipFields(start, 1, from: 0, to: Int(h &- 0x80))
+        let end = quickCheckFields(fieldTable.values, start, 1, from: 0, to: Int(h &- 0x80))
         guard end >= 0 else { return false }
         scanner.offset = start &+ end
         return true
     }
 
-    /// Checks fields `from..<to` of the ECU whose head is at `start` (at least 128 bytes
-    /// before the end), the first of them `at` bytes after the head; where they end
-    /// (relative to `start`), or -1 if one is not of a shape it knows.
+    /// Checks fields `from..<fields` (at most five) of the ECU whose head is at `start` (at
+    /// least 128 bytes before the end), the first of them `at` bytes after the head; where
+    /// they end (relative to `start`), or -1 if one is not of a shape it knows.
+    ///
+    /// Tuned for latency, since an ECU cannot start before the one before has ended: up to
+    /// four fields are checked at once when they are table indices or null, as they mostly
+    /// are (`ota_classify16` says which bytes are which, `FieldTable.steps` where each field
+    /// starts). A fifth field (a serial number: text or null), and anything else (an inline
+    /// string among the first four), go to `quickSkipFields`, from that field on.
     @inline(always)
-    func quickSkipFields(_ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
+    func quickCheckFields(_ table: FieldTable.Values, _ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
+        let c = ota_classify16(scanner.base + (start &+ at), table.oneByteIndexes, table.tooBigFrom)
+        let twoByte = UInt8(truncatingIfNeeded: c.two_byte), null = UInt8(truncatingIfNeeded: c.null)
+        let steps = table.steps[Int(twoByte)]
+        let count = min(fields &- from, 4)
+        let starts = FieldTable.starts(steps, fields: count)
+        let neverNull = FieldTable.starts(steps, fields: max(3 &- from, 0))  // node, hw, sw
+        let bad = starts & ~(UInt8(truncatingIfNeeded: c.index) | twoByte | null)
+            | neverNull & null
+            | starts & twoByte & UInt8(truncatingIfNeeded: c.too_big >> 1)  // the index byte after 0x18
+        guard bad == 0 else {
+            // the fields before the first it cannot check are fine; from there, one at a time
+            let firstBad = bad & (0 &- bad)
+            return quickSkipFields(table, start, at &+ bad.trailingZeroBitCount,
+                                   from: from &+ (starts & (firstBad &- 1)).nonzeroBitCount, to: fields)
+        }
+        let checked = from &+ count, end = at &+ FieldTable.end(steps, fields: count)
+        return checked == fields ? end : quickSkipFields(table, start, end, from: checked, to: fields)
+    }
+
+    /// `quickCheckFields` a field at a time, for serial numbers and inline strings: fields
+    /// `from..<to` of the ECU whose head is at `start` (at least 128 bytes before the end),
+    /// the first of them `at` bytes after the head; where they end (relative to `start`), or
+    /// -1 if one is not of a shape it knows. A field costs no data-dependent branch but for
+    /// table indices: its length comes from `fieldTable`, and the checks (known head, index
+    /// in the table, text ASCII, null allowed) are or-ed into one flag tested once.
+    @inline(always)
+    func quickSkipFields(_ table: FieldTable.Values, _ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
         let p = scanner.base + start
-        let tableCount = strings.tableCount
+        let tableCount = table.tableCount
         var at = at
         var bad: UInt64 = 0
-        var entries = from < 3 ? fieldTable.strict : fieldTable.nullable  // node, hw, sw: never null
+        var entries = from < 3 ? table.strict : table.nullable  // node, hw, sw: never null
         var i = from
         while i < fields {
-            if i == 3 { entries = fieldTable.nullable }
+            if i == 3 { entries = table.nullable }
             let q = p + at
             let b = q[0]
             // Table indices, the most common fields, by branches: a predicted branch lets the
@@ -135,22 +170,69 @@ struct FieldEntry {
     var unknown: UInt8 = 1
 }
 
-/// `FieldEntry` for each head byte, for `str` fields (`strict`) and `str / null` ones
+/// What the check-only ECU path needs to know of the string table, built once its size is
+/// known: `FieldEntry` for each head byte, for `str` fields (`strict`) and `str / null` ones
 /// (`nullable`): a table index below 24 (if in the table), a two-byte index, text up to 16
-/// bytes, and for `nullable` null. Built once the table's size is known.
+/// bytes, and for `nullable` null; and `steps`, for `quickCheckFields`.
 final class FieldTable {
     let strict: UnsafeMutablePointer<FieldEntry>
     let nullable: UnsafeMutablePointer<FieldEntry>
+    /// For each mask of the bytes equal to 0x18 among eight, where fields start and end if
+    /// every one is a one-byte item except those whose head is 0x18 (two bytes): byte k
+    /// (k = 0...4) is where the first k fields end, byte 5 the starts of the first four.
+    let steps: UnsafeMutablePointer<UInt64>
+    private(set) var values: Values
+
+    /// What the loops read, copied out of the table so that they keep it in registers.
+    struct Values {
+        let strict, nullable: UnsafeMutablePointer<FieldEntry>
+        let steps: UnsafeMutablePointer<UInt64>
+        var tableCount = 0
+        /// One-byte heads below this are table indices: min(24, tableCount).
+        var oneByteIndexes: UInt8 = 0
+        /// Bytes from this on are not table indices: min(256, tableCount).
+        var tooBigFrom: UInt16 = 0
+    }
 
     init() {
         strict = .allocate(capacity: 512)
         strict.initialize(repeating: FieldEntry(), count: 512)
         nullable = strict + 256
+        steps = .allocate(capacity: 256)
+        for twoByte in 0..<256 {
+            var at = 0, starts = 0
+            var entry: UInt64 = 0
+            for k in 1...4 {
+                starts |= 1 << at
+                at += twoByte >> at & 1 == 1 ? 2 : 1
+                entry |= UInt64(at) << UInt64(8 * k)
+            }
+            steps[twoByte] = entry | UInt64(starts) << 40
+        }
+        values = Values(strict: strict, nullable: nullable, steps: steps)
     }
 
-    deinit { strict.deallocate() }
+    deinit {
+        strict.deallocate()
+        steps.deallocate()
+    }
+
+    /// From an entry of `steps`: where the first `fields` (up to four) end.
+    @inline(always)
+    static func end(_ steps: UInt64, fields: Int) -> Int {
+        Int(truncatingIfNeeded: steps >> UInt64(truncatingIfNeeded: fields &* 8)) & 0xff
+    }
+
+    /// From an entry of `steps`: a bit for where each of the first `fields` (up to four) starts.
+    @inline(always)
+    static func starts(_ steps: UInt64, fields: Int) -> UInt8 {
+        UInt8(truncatingIfNeeded: steps >> 40) & UInt8(truncatingIfNeeded: (1 &<< end(steps, fields: fields)) &- 1)
+    }
 
     func fill(tableCount: Int) {
+        values.tableCount = tableCount
+        values.oneByteIndexes = UInt8(min(24, tableCount))
+        values.tooBigFrom = UInt16(min(256, tableCount))
         for b in 0..<256 {
             var e = FieldEntry()
             switch b {

@@ -100,7 +100,7 @@ extension SnapshotWalk {
             var calibration: Str? = nil, serial: Str? = nil
             guard quickStr(&at, &node) else { return try generalECU(&visitor) }
             if !visitor.wantsECU(node: node, strings) && scanner.count &- head >= 128 {
-                let end = quickSkipFields(head, at &- head, from: 1, to: n)
+                let end = quickCheckFields(fieldTable.values, head, at &- head, from: 1, to: n)
                 if end >= 0 {
                     scanner.offset = head &+ end
                     return

@@ -41,7 +41,7 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         requirementsSeen = 0
         requirementsViolated = 0
         attributesMatched = 0
-        candidates.removeAll(keepingCapacity: true)
+        if !candidates.isEmpty { candidates.removeAll(keepingCapacity: true) }
 
         let v = strings.bytes(vin)
         if let p = v.baseAddress {  // optional chaining on the stored sets: no copy, no ARC
