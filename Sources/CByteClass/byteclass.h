@@ -13,22 +13,23 @@ typedef struct {
   uint16_t two_byte;   // 0x18: the head of a one-byte-argument unsigned integer
   uint16_t null;       // 0xf6
   uint16_t index;      // below index_limit: a table index in the head itself
-  uint16_t too_big;    // at or above table_count: not an index into the table
+  uint16_t too_big;    // at or above too_big_from: not an index into the table
 } ota_byte_classes;
 
-// Classifies p[0..15] (all readable). index_limit <= 24; table_count <= 256 (256: no byte is
-// too big).
-static inline __attribute__((always_inline)) ota_byte_classes ota_classify16(const uint8_t *p, uint8_t index_limit, uint16_t table_count) {
+// Classifies p[0..15] (all readable). index_limit <= 24; too_big is masked with
+// too_big_mask (zero when the table has 256 strings or more, so that no byte is too big).
+static inline __attribute__((always_inline)) ota_byte_classes ota_classify16(
+    const uint8_t *p, uint8_t index_limit, uint8_t too_big_from, uint16_t too_big_mask) {
   ota_byte_classes c;
 #if defined(__SSE2__)
-  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  const __m128i zero = _mm_setzero_si128();
   c.two_byte = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x18)));
   c.null = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8((char)0xf6)));
-  // v < limit <=> min(v, limit - 1) == v; v >= count <=> max(v, count) == v
-  uint16_t below = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8((char)(index_limit - 1))), v));
-  uint16_t above = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_max_epu8(v, _mm_set1_epi8((char)table_count)), v));
-  c.index = index_limit ? below : 0;
-  c.too_big = table_count < 256 ? above : 0;
+  // saturating subtraction: limit - v is 0 exactly when v >= limit
+  c.index = (uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_subs_epu8(_mm_set1_epi8((char)index_limit), v), zero));
+  c.too_big = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_subs_epu8(_mm_set1_epi8((char)too_big_from), v), zero))
+              & too_big_mask;
 #else
   c.two_byte = c.null = c.index = c.too_big = 0;
   for (int i = 0; i < 16; i++) {
@@ -36,8 +37,9 @@ static inline __attribute__((always_inline)) ota_byte_classes ota_classify16(con
     if (p[i] == 0x18) c.two_byte |= bit;
     if (p[i] == 0xf6) c.null |= bit;
     if (p[i] < index_limit) c.index |= bit;
-    if (p[i] >= table_count) c.too_big |= bit;
+    if (p[i] >= too_big_from) c.too_big |= bit;
   }
+  c.too_big &= too_big_mask;
 #endif
   return c;
 }

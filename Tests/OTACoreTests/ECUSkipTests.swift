@@ -22,7 +22,7 @@ struct ECUSkipTests {
                     return m
                 }
                 for (limit, count) in [(0, 0), (1, 1), (23, 23), (24, 24), (24, 127), (24, 128), (24, 129), (24, 208), (24, 255), (24, 256)] {
-                    let c = ota_classify16(bytes, UInt8(limit), UInt16(count))
+                    let c = ota_classify16(bytes, UInt8(limit), UInt8(min(count, 255)), count < 256 ? 0xffff : 0)
                     #expect(c.two_byte == expected { $0 == 0x18 } && c.null == expected { $0 == 0xf6 }, "\(bytes)")
                     #expect(c.index == expected { Int($0) < limit }, "below \(limit): \(bytes)")
                     #expect(c.too_big == expected { Int($0) >= count }, "at least \(count): \(bytes)")
@@ -43,8 +43,6 @@ struct ECUSkipTests {
                 #expect(FieldTable.end(table.steps[mask], fields: k) == at)
                 #expect(FieldTable.starts(table.steps[mask], fields: k) == starts)
             }
-            #expect(FieldTable.end(table.steps[mask], fields: 0) == 0)
-            #expect(FieldTable.starts(table.steps[mask], fields: 0) == 0)
         }
     }
 

@@ -51,7 +51,7 @@ extension SnapshotWalk {
         return true
     }
 
-    /// Checks fields `from..<fields` (at most five) of the ECU whose head is at `start` (at
+    /// Checks fields `from..<fields` (from 0 or 1, to 3...5) of the ECU whose head is at `start` (at
     /// least 128 bytes before the end), the first of them `at` bytes after the head; where
     /// they end (relative to `start`), or -1 if one is not of a shape it knows.
     ///
@@ -62,12 +62,12 @@ extension SnapshotWalk {
     /// string among the first four), go to `quickSkipFields`, from that field on.
     @inline(always)
     func quickCheckFields(_ table: FieldTable.Values, _ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
-        let c = ota_classify16(scanner.base + (start &+ at), table.oneByteIndexes, table.tooBigFrom)
+        let c = ota_classify16(scanner.base + (start &+ at), table.oneByteIndexes, table.tooBigFrom, table.tooBigMask)
         let twoByte = UInt8(truncatingIfNeeded: c.two_byte), null = UInt8(truncatingIfNeeded: c.null)
         let steps = table.steps[Int(twoByte)]
         let count = min(fields &- from, 4)
         let starts = FieldTable.starts(steps, fields: count)
-        let neverNull = FieldTable.starts(steps, fields: max(3 &- from, 0))  // node, hw, sw
+        let neverNull = FieldTable.starts(steps, fields: 3 &- from)  // node, hw, sw
         let bad = starts & ~(UInt8(truncatingIfNeeded: c.index) | twoByte | null)
             | neverNull & null
             | starts & twoByte & UInt8(truncatingIfNeeded: c.too_big >> 1)  // the index byte after 0x18
@@ -178,8 +178,9 @@ final class FieldTable {
     let strict: UnsafeMutablePointer<FieldEntry>
     let nullable: UnsafeMutablePointer<FieldEntry>
     /// For each mask of the bytes equal to 0x18 among eight, where fields start and end if
-    /// every one is a one-byte item except those whose head is 0x18 (two bytes): byte k
-    /// (k = 0...4) is where the first k fields end, byte 5 the starts of the first four.
+    /// every one is a one-byte item except those whose head is 0x18 (two bytes): for k in
+    /// 1...4, byte k - 1 is where the first k fields end, byte k + 3 a bit for where each of
+    /// them starts.
     let steps: UnsafeMutablePointer<UInt64>
     private(set) var values: Values
 
@@ -190,8 +191,10 @@ final class FieldTable {
         var tableCount = 0
         /// One-byte heads below this are table indices: min(24, tableCount).
         var oneByteIndexes: UInt8 = 0
-        /// Bytes from this on are not table indices: min(256, tableCount).
-        var tooBigFrom: UInt16 = 0
+        /// Bytes from this on are not table indices (if `tooBigMask` is all ones: a table of
+        /// fewer than 256 strings).
+        var tooBigFrom: UInt8 = 0
+        var tooBigMask: UInt16 = 0xffff
     }
 
     init() {
@@ -205,9 +208,9 @@ final class FieldTable {
             for k in 1...4 {
                 starts |= 1 << at
                 at += twoByte >> at & 1 == 1 ? 2 : 1
-                entry |= UInt64(at) << UInt64(8 * k)
+                entry |= UInt64(at) << UInt64(8 * (k - 1)) | UInt64(starts) << UInt64(8 * (k + 3))
             }
-            steps[twoByte] = entry | UInt64(starts) << 40
+            steps[twoByte] = entry
         }
         values = Values(strict: strict, nullable: nullable, steps: steps)
     }
@@ -217,22 +220,23 @@ final class FieldTable {
         steps.deallocate()
     }
 
-    /// From an entry of `steps`: where the first `fields` (up to four) end.
+    /// From an entry of `steps`: where the first `fields` (1...4) end.
     @inline(always)
     static func end(_ steps: UInt64, fields: Int) -> Int {
-        Int(truncatingIfNeeded: steps >> UInt64(truncatingIfNeeded: fields &* 8)) & 0xff
+        Int(truncatingIfNeeded: steps >> UInt64(truncatingIfNeeded: fields &* 8 &- 8)) & 0xff
     }
 
-    /// From an entry of `steps`: a bit for where each of the first `fields` (up to four) starts.
+    /// From an entry of `steps`: a bit for where each of the first `fields` (1...4) starts.
     @inline(always)
     static func starts(_ steps: UInt64, fields: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: steps >> 40) & UInt8(truncatingIfNeeded: (1 &<< end(steps, fields: fields)) &- 1)
+        UInt8(truncatingIfNeeded: steps >> UInt64(truncatingIfNeeded: fields &* 8 &+ 24))
     }
 
     func fill(tableCount: Int) {
         values.tableCount = tableCount
         values.oneByteIndexes = UInt8(min(24, tableCount))
-        values.tooBigFrom = UInt16(min(256, tableCount))
+        values.tooBigFrom = UInt8(min(255, tableCount))
+        values.tooBigMask = tableCount < 256 ? 0xffff : 0
         for b in 0..<256 {
             var e = FieldEntry()
             switch b {
