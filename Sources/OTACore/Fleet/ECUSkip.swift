@@ -223,13 +223,13 @@ final class FieldTable {
     /// From an entry of `steps`: where the first `fields` (1...4) end.
     @inline(always)
     static func end(_ steps: UInt64, fields: Int) -> Int {
-        Int(truncatingIfNeeded: steps >> UInt64(truncatingIfNeeded: fields &* 8 &- 8)) & 0xff
+        Int(truncatingIfNeeded: steps &>> (fields &* 8 &- 8)) & 0xff
     }
 
     /// From an entry of `steps`: a bit for where each of the first `fields` (1...4) starts.
     @inline(always)
     static func starts(_ steps: UInt64, fields: Int) -> UInt8 {
-        UInt8(truncatingIfNeeded: steps >> UInt64(truncatingIfNeeded: fields &* 8 &+ 24))
+        UInt8(truncatingIfNeeded: steps &>> (fields &* 8 &+ 24))
     }
 
     func fill(tableCount: Int) {
