@@ -59,9 +59,12 @@ extension SnapshotWalk {
     /// four fields are checked at once when they are table indices or null, as they mostly
     /// are (`ota_classify16` says which bytes are which, `FieldTable.steps` where each field
     /// starts). A fifth field (a serial number: text or null), and anything else (an inline
-    /// string among the first four), go to `quickSkipFields`, from that field on.
+    /// string), go to `quickSkipFields`, from that field on.
     @inline(always)
     func quickCheckFields(_ table: FieldTable.Values, _ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
+        // Inline strings (a snapshot without a table): a field at a time from the start, not
+        // after a classification that would find nothing to do at once.
+        if scanner.base[start &+ at] &- 0x60 < 0x18 { return quickSkipFields(table, start, at, from: from, to: fields) }
         let c = ota_classify16(scanner.base + (start &+ at), table.oneByteIndexes, table.tooBigFrom, table.tooBigMask)
         let twoByte = UInt8(truncatingIfNeeded: c.two_byte), null = UInt8(truncatingIfNeeded: c.null)
         let steps = table.steps[Int(twoByte)]
