@@ -88,6 +88,17 @@ struct QuickFieldsTests {
         }
     }
 
+    /// A table may list a string twice: two different indices can still be the same key.
+    @Test func duplicateKeysThroughARepeatedTableEntryAreErrors() throws {
+        let table = (0..<30).map { "s\($0)" } + ["s12"]
+        let ecus: [CBOR] = [.array([.unsigned(1), .unsigned(2), .unsigned(3)])]
+        let v = F.vehicle(F.vin1, ecus: ecus, attributes: [CBORPair(.unsigned(12), .unsigned(1)), CBORPair(.unsigned(30), .bool(false))])
+        let bytes = F.snapshot([v, F.vehicle(F.vin2, ecus: ecus)], table: table)
+        try expectAgreement(bytes, "keys 12 and 30, both \"s12\"")
+        #expect(resolved(bytes, try F.rule([("ecu", F.t("IVI")), ("models", F.list("none"))]))?.message
+                    .contains("appears twice") == true)
+    }
+
     @Test func vinCharactersMatchTheirRule() {
         for position in 0..<17 {
             for c in UInt8(0)...UInt8(255) {

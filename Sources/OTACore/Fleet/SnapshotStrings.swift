@@ -13,6 +13,9 @@ struct SnapshotStrings {
     let snapshot: UnsafePointer<UInt8>
     /// Whether key 2 was present (for the message of an index without a table).
     private(set) var hasTable = false
+    /// No two table entries are equal, so that two indices name the same string only if
+    /// they are equal (a table may repeat a string; writers do not).
+    private(set) var tableIsUnique = true
 
     init(snapshot: UnsafePointer<UInt8>) { self.snapshot = snapshot }
 
@@ -40,6 +43,12 @@ struct SnapshotStrings {
             }
             table.append(try text(h, &scanner, into: tableArena, .tableArena))
             tableCount = table.count
+        }
+        var order = Array(table.indices)
+        let strings = self
+        order.sort { compareBytes(strings.bytes(Str(tableIndex: $0)), strings.bytes(Str(tableIndex: $1))) < 0 }
+        tableIsUnique = !order.indices.dropFirst().contains {
+            compareBytes(bytes(Str(tableIndex: order[$0 - 1])), bytes(Str(tableIndex: order[$0]))) == 0
         }
     }
 

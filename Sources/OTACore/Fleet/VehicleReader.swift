@@ -198,6 +198,7 @@ extension SnapshotWalk {
 
     @inline(always)
     func sameString(_ a: Str, _ b: Str) -> Bool {
+        if a.tableIndex >= 0 && b.tableIndex >= 0 && strings.tableIsUnique { return a.tableIndex == b.tableIndex }
         if a.tableIndex >= 0 && a.tableIndex == b.tableIndex { return true }
         return compareBytes(strings.bytes(a), strings.bytes(b)) == 0
     }

@@ -33,6 +33,7 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         tableClasses = [StringClass](repeating: StringClass(), count: strings.table.count)
     }
 
+    @inline(always)  // once per vehicle, with ten arguments: no call
     mutating func vehicle(vin: Str, model: Str, variant: Str, powertrain: Str, market: Str,
                           produced: UInt64, _ strings: SnapshotStrings) throws(OTAError) {
         self.vin = vin
