@@ -4,7 +4,7 @@ import CByteClass
 /// or not of the rule's node): each ECU's fields are checked as the general reader would
 /// (known heads, table indices in range, ASCII text, nulls where allowed) without being
 /// decoded. Half of a selective rule's time is spent here, so it is tuned for latency: see
-/// `quickSkipECUs`. Anything it does not recognise is left to the general reader.
+/// `quickCheckFields`. Anything it does not recognise is left to the general reader.
 extension SnapshotWalk {
     /// `quickSkipECU` for the ECUs of a definite array, as far as it can: how many it
     /// skipped (taken off `items`). A function of its own, so that the loop keeps its
@@ -51,9 +51,9 @@ extension SnapshotWalk {
         return true
     }
 
-    /// Checks fields `from..<fields` (from 0 or 1, to 3...5) of the ECU whose head is at `start` (at
-    /// least 128 bytes before the end), the first of them `at` bytes after the head; where
-    /// they end (relative to `start`), or -1 if one is not of a shape it knows.
+    /// Checks fields `from..<fields` (`from` 0 or 1, `fields` 3...5) of the ECU whose head is
+    /// at `start` (at least 128 bytes before the end), the first of them `at` bytes after the
+    /// head; where they end (relative to `start`), or -1 if one is not of a shape it knows.
     ///
     /// Tuned for latency, since an ECU cannot start before the one before has ended: up to
     /// four fields are checked at once when they are table indices or null, as they mostly
