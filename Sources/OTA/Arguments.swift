@@ -62,13 +62,7 @@ func give(_ pieces: [UInt8]..., to out: UnsafeMutablePointer<ota_buf>) throws(OT
     guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
         throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
     }
-    var at = 0
-    for piece in pieces {
-        piece.withUnsafeBufferPointer { src in
-            if let base = src.baseAddress { (p + at).update(from: base, count: src.count) }
-        }
-        at += piece.count
-    }
+    copyBytes(pieces, to: p)
     out.pointee = ota_buf(data: p, len: total)
 }
 

@@ -1,12 +1,36 @@
 import CCbor
 
-/// Appends CBOR items to a byte array. Heads are encoded by libcbor; payloads are copied.
+/// Appends CBOR items to a byte buffer. Heads are encoded by libcbor; payloads are copied.
 /// Items are written in the order given: callers emit map keys in deterministic order
 /// (RFC 8949 §4.2.1: shorter keys first, then bytewise) so that outputs are reproducible.
+/// A value type: a copy of a writer writes on its own copy of the bytes.
 public struct CBORWriter {
-    public private(set) var bytes: [UInt8] = []
+    private var buffer: ByteArena
 
-    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+    public init(capacity: Int = 256) { buffer = ByteArena(capacity: capacity) }
+
+    /// The bytes written so far.
+    public var bytes: [UInt8] { buffer.array() }
+
+    /// How many bytes have been written.
+    public var count: Int { buffer.count }
+
+    @inline(always)
+    private mutating func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
+        buffer.append(p, n)
+    }
+
+    @inline(always)
+    private mutating func append(_ byte: UInt8) {
+        if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }
+        buffer.append(byte)
+    }
+
+    @inline(always)
+    private mutating func append(_ b: UnsafeBufferPointer<UInt8>) {
+        if let p = b.baseAddress { append(p, b.count) }
+    }
 
     private typealias Encoder = (UnsafeMutablePointer<UInt8>, Int) -> Int
 
@@ -15,8 +39,7 @@ public struct CBORWriter {
         var scratch: (UInt64, UInt64) = (0, 0)
         withUnsafeMutableBytes(of: &scratch) { raw in
             guard let p = raw.baseAddress?.assumingMemoryBound(to: UInt8.self) else { return }
-            let n = encode(p, raw.count)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: p, count: n))
+            append(p, encode(p, raw.count))
         }
     }
 
@@ -35,29 +58,29 @@ public struct CBORWriter {
         var s = s
         s.withUTF8 { utf8 in
             head { cbor_encode_string_start(utf8.count, $0, $1) }
-            bytes.append(contentsOf: utf8)
+            append(utf8)
         }
     }
 
     /// Text from UTF-8 bytes the caller has already checked (read from a checked document).
     public mutating func text(utf8: UnsafeBufferPointer<UInt8>) {
         if utf8.count < 24 {
-            bytes.append(0x60 | UInt8(truncatingIfNeeded: utf8.count))  // the usual, one-byte head
+            append(0x60 | UInt8(truncatingIfNeeded: utf8.count))  // the usual, one-byte head
         } else {
             head { cbor_encode_string_start(utf8.count, $0, $1) }
         }
-        bytes.append(contentsOf: utf8)
+        append(utf8)
     }
 
     public mutating func bytes(_ b: [UInt8]) {
         head { cbor_encode_bytestring_start(b.count, $0, $1) }
-        bytes.append(contentsOf: b)
+        b.withUnsafeBufferPointer { append($0) }
     }
 
     public mutating func bool(_ b: Bool) { head { cbor_encode_bool(b, $0, $1) } }
-    public mutating func null() { head { cbor_encode_null($0, $1) } }
+    public mutating func null() { append(0xf6) }
     public mutating func arrayHeader(_ count: Int) {
-        if count >= 0 && count < 24 { bytes.append(0x80 | UInt8(truncatingIfNeeded: count)) } else {
+        if count >= 0 && count < 24 { append(0x80 | UInt8(truncatingIfNeeded: count)) } else {
             head { cbor_encode_array_start(count, $0, $1) }
         }
     }
@@ -69,7 +92,7 @@ public struct CBORWriter {
     }
 
     /// Appends bytes that already are one complete, valid CBOR item.
-    public mutating func raw(_ item: [UInt8]) { bytes.append(contentsOf: item) }
+    public mutating func raw(_ item: [UInt8]) { item.withUnsafeBufferPointer { append($0) } }
 
     /// Writes a whole decoded value (map pairs in their stored order).
     public mutating func value(_ v: CBOR) {

@@ -98,9 +98,6 @@ public struct SnapshotEncoder {
 
     /// The whole snapshot: `{0: 1, 1: taken, 2: table, 3: vehicles}`.
     public func finish() -> [UInt8] {
-        var out = header()
-        out.reserveCapacity(out.count + body.bytes.count)
-        out.append(contentsOf: body.bytes)
-        return out
+        joinedBytes([header(), body.bytes])
     }
 }

@@ -21,7 +21,7 @@ public struct ResolutionEncoder: ResolutionSink {
     /// The whole document. "excluded" lists only the reasons that excluded a vehicle.
     public func document(_ counts: ResolutionCounts) -> [UInt8] {
         let p = parts(counts)
-        return p.head + p.targets + p.tail
+        return joinedBytes([p.head, p.targets, p.tail])
     }
 
     /// The document in three pieces to be joined (head, targets, tail), so that a large
