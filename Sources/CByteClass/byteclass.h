@@ -1,11 +1,14 @@
 // Sixteen bytes classified at once for the snapshot reader's check-only ECU path
-// (Sources/OTACore/Fleet/ECUSkip.swift): with SSE2 a compare and a movemask per class, a
-// handful of instructions with no branch; elsewhere a plain loop with the same result.
+// (Sources/OTACore/Fleet/ECUSkip.swift): with SSE2 (x86-64) or NEON (AArch64) a compare
+// and a mask per class, a handful of instructions with no branch; elsewhere a plain loop
+// with the same result.
 #ifndef OTA_BYTECLASS_H
 #define OTA_BYTECLASS_H
 #include <stdint.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
+#elif defined(__aarch64__)
+#include <arm_neon.h>
 #endif
 
 // Bit i of each mask is for byte i.
@@ -30,6 +33,18 @@ static inline __attribute__((always_inline)) ota_byte_classes ota_classify16(
   c.index = (uint16_t)~_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_subs_epu8(_mm_set1_epi8((char)index_limit), v), zero));
   c.too_big = (uint16_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_subs_epu8(_mm_set1_epi8((char)too_big_from), v), zero))
               & too_big_mask;
+#elif defined(__aarch64__)
+  const uint8x16_t v = vld1q_u8(p);
+  // a compare gives 0xff or 0 per byte; weights 1..128 per half, added across, make the mask
+  static const uint8_t weights[16] = {1, 2, 4, 8, 16, 32, 64, 128, 1, 2, 4, 8, 16, 32, 64, 128};
+  const uint8x16_t w = vld1q_u8(weights);
+#define OTA_MASK16(m) ((uint16_t)(vaddv_u8(vget_low_u8(vandq_u8((m), w))) | \
+                                  (unsigned)vaddv_u8(vget_high_u8(vandq_u8((m), w))) << 8))
+  c.two_byte = OTA_MASK16(vceqq_u8(v, vdupq_n_u8(0x18)));
+  c.null = OTA_MASK16(vceqq_u8(v, vdupq_n_u8(0xf6)));
+  c.index = OTA_MASK16(vcltq_u8(v, vdupq_n_u8(index_limit)));
+  c.too_big = OTA_MASK16(vcgeq_u8(v, vdupq_n_u8(too_big_from))) & too_big_mask;
+#undef OTA_MASK16
 #else
   c.two_byte = c.null = c.index = c.too_big = 0;
   for (int i = 0; i < 16; i++) {
