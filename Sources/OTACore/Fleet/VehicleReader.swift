@@ -72,8 +72,9 @@ extension SnapshotWalk {
     private mutating func ecus<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var items = try scanner.container(4, "ecus")
         var index = 0
-        if visitor.ignoresRest && !items.indefinite {  // decided before its ECUs: check them only
-            index = quickSkipECUs(&items)
+        if !items.indefinite {
+            // decided before its ECUs: check them only; otherwise read those the visitor wants
+            index = visitor.ignoresRest ? quickSkipECUs(&items) : try quickReadECUs(&items, &visitor)
         }
         while try scanner.next(&items) {
             if visitor.ignoresRest && quickSkipECU() {
@@ -90,7 +91,7 @@ extension SnapshotWalk {
     }
 
     @inline(always)
-    private mutating func ecu<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
+    mutating func ecu<V: SnapshotVisitor>(_ visitor: inout V) throws(OTAError) {
         var at = scanner.offset
         let n = quickArray(at, least: 3)
         if n >= 0 && n <= 5 {
