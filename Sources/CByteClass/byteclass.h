@@ -1,7 +1,7 @@
-// Sixteen bytes classified at once for the snapshot reader's check-only ECU path
-// (Sources/OTACore/Fleet/ECUSkip.swift): with SSE2 (x86-64) or NEON (AArch64) a compare
-// and a mask per class, a handful of instructions with no branch; elsewhere a plain loop
-// with the same result.
+// Sixteen bytes classified at once for the snapshot reader's hot paths: the check-only ECU
+// path (Sources/OTACore/Fleet/ECUSkip.swift) and the VIN syntax (VINSyntax.swift). With
+// SSE2 (x86-64) or NEON (AArch64) a compare and a mask per class, a handful of instructions
+// with no branch; elsewhere a plain loop with the same result.
 #ifndef OTA_BYTECLASS_H
 #define OTA_BYTECLASS_H
 #include <stdint.h>
@@ -57,6 +57,34 @@ static inline __attribute__((always_inline)) ota_byte_classes ota_classify16(
   c.too_big &= too_big_mask;
 #endif
   return c;
+}
+
+// Whether all of p[0..15] are VIN characters: 0-9 and A-Z but I, O, Q (ISO 3779).
+static inline __attribute__((always_inline)) int ota_vin_chars16(const uint8_t *p) {
+#if defined(__SSE2__)
+  const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+  // x - lo wraps above hi - lo when x is outside [lo, hi]: one unsigned compare (min) each
+  const __m128i d = _mm_sub_epi8(v, _mm_set1_epi8('0')), l = _mm_sub_epi8(v, _mm_set1_epi8('A'));
+  const __m128i digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
+  const __m128i letter = _mm_cmpeq_epi8(_mm_min_epu8(l, _mm_set1_epi8(25)), l);
+  const __m128i ioq = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('I')), _mm_cmpeq_epi8(v, _mm_set1_epi8('O'))),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8('Q')));
+  return _mm_movemask_epi8(_mm_or_si128(digit, _mm_andnot_si128(ioq, letter))) == 0xffff;
+#elif defined(__aarch64__)
+  const uint8x16_t v = vld1q_u8(p);
+  const uint8x16_t digit = vcleq_u8(vsubq_u8(v, vdupq_n_u8('0')), vdupq_n_u8(9));
+  const uint8x16_t letter = vcleq_u8(vsubq_u8(v, vdupq_n_u8('A')), vdupq_n_u8(25));
+  const uint8x16_t ioq = vorrq_u8(vorrq_u8(vceqq_u8(v, vdupq_n_u8('I')), vceqq_u8(v, vdupq_n_u8('O'))),
+                                  vceqq_u8(v, vdupq_n_u8('Q')));
+  return vminvq_u8(vorrq_u8(digit, vbicq_u8(letter, ioq))) == 0xff;
+#else
+  for (int i = 0; i < 16; i++) {
+    uint8_t c = p[i];
+    int ok = (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' && c != 'Q');
+    if (!ok) return 0;
+  }
+  return 1;
+#endif
 }
 
 #endif

@@ -1,5 +1,5 @@
-/* The plain (no-SIMD) path of Sources/CByteClass/byteclass.h, which targets without SSE2 or
- * NEON use, against the definition of each class, byte by byte. (The SSE2 path is checked
+/* The plain (no-SIMD) paths of Sources/CByteClass/byteclass.h, which targets without SSE2 or
+ * NEON use, against the definition of each class and of a VIN character, byte by byte. (The SSE2 path is checked
  * from Swift, Tests/OTACoreTests/ECUSkipTests.swift.) */
 #include <stdint.h>
 #include <stdlib.h>
@@ -14,6 +14,9 @@ static uint16_t expected(const uint8_t *p, int (*test)(uint8_t, int), int arg) {
   return m;
 }
 static int is(uint8_t b, int c) { return b == c; }
+static int vin_char(uint8_t c) {
+  return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z' && c != 'I' && c != 'O' && c != 'Q');
+}
 static int below(uint8_t b, int n) { return b < n; }
 static int at_least(uint8_t b, int n) { return b >= n; }
 
@@ -28,6 +31,18 @@ int main(void) {
     if (c.two_byte != expected(p, is, 0x18) || c.null != expected(p, is, 0xf6)
         || c.index != expected(p, below, limit)
         || c.too_big != (big ? expected(p, at_least, from) : 0)) wrong++;
+  }
+  CHECK(wrong == 0);
+
+  /* VIN characters: every byte value at every position of a valid run */
+  wrong = 0;
+  for (int at = 0; at < 16; at++) {
+    for (int b = 0; b < 256; b++) {
+      uint8_t p[16];
+      memcpy(p, "WLXEMFHX0TS59849", 16);
+      p[at] = (uint8_t)b;
+      if ((ota_vin_chars16(p) != 0) != vin_char((uint8_t)b)) wrong++;
+    }
   }
   CHECK(wrong == 0);
   return check_report("test_byteclass");

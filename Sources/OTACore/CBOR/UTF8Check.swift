@@ -32,6 +32,10 @@ public enum UTF8Check {
             let mask: UInt64 = (1 << (UInt64(truncatingIfNeeded: n) &* 8)) &- 1
             return word & mask & high == 0 || validateSlow(p, n)
         }
+        if n <= 16 {  // two words, overlapping below 16: no loop for the usual identifiers
+            let words = raw.loadUnaligned(as: UInt64.self) | raw.loadUnaligned(fromByteOffset: n &- 8, as: UInt64.self)
+            return words & high == 0 || validateSlow(p, n)
+        }
         var i = 0
         while i &+ 8 <= n {
             if raw.loadUnaligned(fromByteOffset: i, as: UInt64.self) & high != 0 { return validateSlow(p, n) }
