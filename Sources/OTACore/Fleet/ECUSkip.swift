@@ -58,8 +58,8 @@ extension SnapshotWalk {
     /// Tuned for latency, since an ECU cannot start before the one before has ended: up to
     /// four fields are checked at once when they are table indices or null, as they mostly
     /// are (`ota_classify16` says which bytes are which, `FieldTable.steps` where each field
-    /// starts). A fifth field (a serial number: text or null), and anything else (an inline
-    /// string), go to `quickSkipFields`, from that field on.
+    /// starts), then a fifth (a serial number). Anything else (an inline string) goes to
+    /// `quickSkipFields`, from that field on.
     @inline(always)
     func quickCheckFields(_ table: FieldTable.Values, _ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
         // Inline strings (a snapshot without a table): a field at a time from the start, not
@@ -80,8 +80,21 @@ extension SnapshotWalk {
             return quickSkipFields(table, start, at &+ bad.trailingZeroBitCount,
                                    from: from &+ (starts & (firstBad &- 1)).nonzeroBitCount, to: fields)
         }
-        let checked = from &+ count, end = at &+ FieldTable.end(steps, fields: count)
-        return checked == fields ? end : quickSkipFields(table, start, end, from: checked, to: fields)
+        let end = at &+ FieldTable.end(steps, fields: count)
+        if from &+ count == fields { return end }
+        // The fifth field (a serial number: text, null, or an index). Its head comes out of a
+        // word read with the classes (4 to 8 bytes after `at`), and its length from the head
+        // by arithmetic, so that the next ECU waits for no load that waits for `end`.
+        let p = scanner.base + start
+        let word = UInt64(littleEndian: UnsafeRawPointer(p + (at &+ 4)).loadUnaligned(as: UInt64.self))
+        let b = UInt8(truncatingIfNeeded: word &>> UInt64(truncatingIfNeeded: (end &- at &- 4) &* 8))
+        let length = b &- 0x60 < 24 ? Int(b &- 0x5f) : b == 0x18 ? 2 : 1
+        let e = table.nullable[Int(b)]
+        let q = UnsafeRawPointer(p + (end &+ 1))
+        let fifthBad = q.loadUnaligned(as: UInt64.self) & e.high0 | q.loadUnaligned(fromByteOffset: 8, as: UInt64.self) & e.high1
+            | UInt64(e.unknown) | flag(b == 0x18 && Int(q.load(as: UInt8.self)) >= table.tableCount)
+        guard fifthBad == 0 else { return -1 }
+        return end &+ length
     }
 
     /// `quickCheckFields` a field at a time, for serial numbers and inline strings: fields
