@@ -12,9 +12,6 @@ public struct CBORWriter {
     /// The bytes written so far.
     public var bytes: [UInt8] { buffer.array() }
 
-    /// How many bytes have been written.
-    public var count: Int { buffer.count }
-
     @inline(always)
     private mutating func append(_ p: UnsafePointer<UInt8>, _ n: Int) {
         if !isKnownUniquelyReferenced(&buffer) { buffer = buffer.copy() }

@@ -97,12 +97,13 @@ extension SnapshotWalk {
         return end &+ length
     }
 
-    /// `quickCheckFields` a field at a time, for serial numbers and inline strings: fields
-    /// `from..<to` of the ECU whose head is at `start` (at least 128 bytes before the end),
-    /// the first of them `at` bytes after the head; where they end (relative to `start`), or
-    /// -1 if one is not of a shape it knows. A field costs no data-dependent branch but for
-    /// table indices: its length comes from `fieldTable`, and the checks (known head, index
-    /// in the table, text ASCII, null allowed) are or-ed into one flag tested once.
+    /// `quickCheckFields` a field at a time, for inline strings and from where the check of
+    /// four at once stopped: fields `from..<to` of the ECU whose head is at `start` (at least
+    /// 128 bytes before the end), the first of them `at` bytes after the head; where they end
+    /// (relative to `start`), or -1 if one is not of a shape it knows. A field costs no
+    /// data-dependent branch but for table indices: its length comes from `fieldTable`, and
+    /// the checks (known head, index in the table, text ASCII, null allowed) are or-ed into
+    /// one flag tested once.
     @inline(always)
     func quickSkipFields(_ table: FieldTable.Values, _ start: Int, _ at: Int, from: Int, to fields: Int) -> Int {
         let p = scanner.base + start
@@ -174,7 +175,7 @@ extension SnapshotWalk {
 @inline(always)
 private func flag(_ b: Bool) -> UInt64 { UInt64(unsafeBitCast(b, to: UInt8.self)) }
 
-/// What `quickSkipECU` knows of a field from its head byte `b`.
+/// What the check-only path knows of a field from its head byte `b`.
 struct FieldEntry {
     /// The 0x80 bits of the text's bytes in the first and second word after the head (text
     /// up to 16 bytes), so that non-ASCII text shows; zero for other heads.
