@@ -59,11 +59,30 @@ enum Arguments {
 func give(_ pieces: [UInt8]..., to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
     var total = 0
     for piece in pieces { total += piece.count }
-    guard let p = malloc(max(total, 1))?.assumingMemoryBound(to: UInt8.self) else {
-        throw OTAError(.noMemory, "cannot allocate \(total) bytes for the result")
-    }
+    let p = try resultBuffer(total)
     copyBytes(pieces, to: p)
     out.pointee = ota_buf(data: p, len: total)
+}
+
+/// `give` for a document whose large part is still in its writer (`head`, the writer's bytes,
+/// `tail`): those bytes are copied once, from the writer into the caller's buffer.
+func give(_ head: [UInt8], _ middle: CBORWriter, _ tail: [UInt8] = [], to out: UnsafeMutablePointer<ota_buf>) throws(OTAError) {
+    try middle.withBytes { (m) throws(OTAError) in
+        let total = head.count + m.count + tail.count
+        let p = try resultBuffer(total)
+        copyBytes([head], to: p)
+        if let base = m.baseAddress { UnsafeMutableRawPointer(p + head.count).copyMemory(from: base, byteCount: m.count) }
+        copyBytes([tail], to: p + head.count + m.count)
+        out.pointee = ota_buf(data: p, len: total)
+    }
+}
+
+/// A malloc'd buffer of `count` bytes for `give` (at least one, so that it is never NULL).
+private func resultBuffer(_ count: Int) throws(OTAError) -> UnsafeMutablePointer<UInt8> {
+    guard let p = malloc(max(count, 1))?.assumingMemoryBound(to: UInt8.self) else {
+        throw OTAError(.noMemory, "cannot allocate \(count) bytes for the result")
+    }
+    return p
 }
 
 /// Runs an export on a handle: the error, if any, becomes the result code and the handle's

@@ -29,6 +29,21 @@ struct CBORTests {
         #expect(try decode([0xfb, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0]) == .float(1.0))
     }
 
+    /// The writer is a value: a copy writes on its own bytes; growth keeps what was written.
+    @Test func aCopiedWriterWritesOnItsOwnBytes() {
+        var a = CBORWriter(capacity: 1)
+        a.arrayHeader(2)
+        var b = a
+        a.text("first")
+        b.unsigned(7)
+        #expect(a.bytes == [0x82, 0x65] + Array("first".utf8))
+        #expect(b.bytes == [0x82, 0x07])
+        let long = String(repeating: "x", count: 5000)
+        a.text(long)
+        #expect(a.withBytes { Array($0) } == a.bytes)
+        #expect(a.bytes.count == 2 + 5 + 3 + 5000 && a.bytes.suffix(5000).allSatisfy { $0 == 0x78 })
+    }
+
     @Test func anyIntegerWidthGivesTheSameValue() throws {
         for bytes: [UInt8] in [[0x05], [0x18, 5], [0x19, 0, 5], [0x1a, 0, 0, 0, 5], [0x1b, 0, 0, 0, 0, 0, 0, 0, 5]] {
             #expect(try decode(bytes) == .unsigned(5))

@@ -9,8 +9,13 @@ public struct CBORWriter {
 
     public init(capacity: Int = 256) { buffer = ByteArena(capacity: capacity) }
 
-    /// The bytes written so far.
+    /// The bytes written so far (a copy).
     public var bytes: [UInt8] { buffer.array() }
+
+    /// The bytes written so far, borrowed for the duration of `body` (no copy).
+    public func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try body(UnsafeBufferPointer(start: buffer.base, count: buffer.count))
+    }
 
     @inline(always)
     private mutating func append(_ p: UnsafePointer<UInt8>, _ n: Int) {

@@ -92,9 +92,9 @@ public struct SnapshotEncoder {
         return head.bytes
     }
 
-    /// The vehicles' encoding, which follows `header()` (kept apart so that a caller can
-    /// join the two straight into its own buffer).
-    public var vehicles: [UInt8] { body.bytes }
+    /// The vehicles' encoding, which follows `header()`, in its writer (kept apart so that a
+    /// caller can join the two straight into its own buffer, with no copy before).
+    public var vehicles: CBORWriter { body }
 
     /// The whole snapshot: `{0: 1, 1: taken, 2: table, 3: vehicles}`.
     public func finish() -> [UInt8] {

@@ -21,12 +21,12 @@ public struct ResolutionEncoder: ResolutionSink {
     /// The whole document. "excluded" lists only the reasons that excluded a vehicle.
     public func document(_ counts: ResolutionCounts) -> [UInt8] {
         let p = parts(counts)
-        return joinedBytes([p.head, p.targets, p.tail])
+        return joinedBytes([p.head, p.targets.bytes, p.tail])
     }
 
-    /// The document in three pieces to be joined (head, targets, tail), so that a large
-    /// result is copied once more at most, into the caller's buffer.
-    public func parts(_ counts: ResolutionCounts) -> (head: [UInt8], targets: [UInt8], tail: [UInt8]) {
+    /// The document in three pieces to be joined (head, targets, tail); the targets stay in
+    /// their writer, so that a large result is copied once, into the caller's buffer.
+    public func parts(_ counts: ResolutionCounts) -> (head: [UInt8], targets: CBORWriter, tail: [UInt8]) {
         var head = CBORWriter(capacity: 32)
         head.mapHeader(3)
         head.text("scanned")
@@ -46,6 +46,6 @@ public struct ResolutionEncoder: ResolutionSink {
             tail.text(r.name)
             tail.unsigned(UInt64(counts.excluded(r)))
         }
-        return (head.bytes, items.bytes, tail.bytes)
+        return (head.bytes, items, tail.bytes)
     }
 }

@@ -25,7 +25,7 @@ public enum Resolver {
 
     /// `document` in the three pieces of `ResolutionEncoder.parts`.
     public static func documentParts(snapshot: UnsafeRawBufferPointer,
-                                     rule: TargetRule) throws(OTAError) -> (head: [UInt8], targets: [UInt8], tail: [UInt8]) {
+                                     rule: TargetRule) throws(OTAError) -> (head: [UInt8], targets: CBORWriter, tail: [UInt8]) {
         var encoder = ResolutionEncoder()
         let counts = try resolve(snapshot: snapshot, rule: rule, into: &encoder)
         return encoder.parts(counts)
