@@ -69,7 +69,7 @@ extension Roles {
         var w = CBORWriter(capacity: grants.count * 48 + 4)
         w.arrayHeader(grants.count)
         for g in grants {
-            var m = DeterministicMap()
+            var m = CBORMapBuilder()
             m.text("role", g.role.rawValue)
             m.text("granted-by", g.grantedBy)
             m.int("granted-at", g.grantedAt)
@@ -86,7 +86,7 @@ extension Roles {
 
     static func audit(_ db: SQLiteConnection, actor: String, now: Int64, action: String, who: String,
                       _ role: Role) throws(OTAError) {
-        var detail = DeterministicMap()
+        var detail = CBORMapBuilder()
         detail.text("role", role.rawValue)
         try Audit.append(db, at: now, actor: actor, action: action, subject: "actor:" + who,
                          detail: detail.encoded)

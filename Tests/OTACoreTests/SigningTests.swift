@@ -76,7 +76,7 @@ import OTACore
     }
 
     @Test func deterministicMapOrdersKeys() {
-        var m = DeterministicMap()
+        var m = CBORMapBuilder()
         m.int("release-counter", 1)
         m.text("b", "x")
         m.text("aa", "y")

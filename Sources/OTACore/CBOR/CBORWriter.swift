@@ -95,6 +95,7 @@ public struct CBORWriter {
 
     /// Appends bytes that already are one complete, valid CBOR item.
     public mutating func raw(_ item: [UInt8]) { item.withUnsafeBufferPointer { append($0) } }
+    public mutating func raw(_ item: UnsafeBufferPointer<UInt8>) { append(item) }
 
     /// Writes a whole decoded value (map pairs in their stored order).
     public mutating func value(_ v: CBOR) {

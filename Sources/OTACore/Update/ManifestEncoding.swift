@@ -5,7 +5,7 @@
 /// as the same bytes and the same signature.
 extension PackageManifest {
     public var canonical: [UInt8] {
-        var m = DeterministicMap()
+        var m = CBORMapBuilder()
         m.text("name", name)
         m.text("version", version)
         m.text("ecu", ecu)
@@ -21,7 +21,7 @@ extension PackageManifest {
         m.add("files") { w in
             w.arrayHeader(files.count)
             for f in files {
-                var fm = DeterministicMap()
+                var fm = CBORMapBuilder()
                 fm.text("name", f.name)
                 fm.int("size", f.size)
                 fm.bytes("sha256", f.sha256)

@@ -36,7 +36,7 @@ extension Packages {
             try db.prepare("UPDATE package_files SET status = ?, found_size = ?, found_sha256 = ?, checked_by = ?, checked_at = ? WHERE package_id = ? AND name = ?")
                 .bind(1, status).bind(2, size).bind(3, blob: sha256).bind(4, actor).bind(5, now)
                 .bind(6, id).bind(7, name).run()
-            var detail = DeterministicMap()
+            var detail = CBORMapBuilder()
             detail.text("file", name)
             detail.text("result", status)
             detail.int("size", size)

@@ -88,7 +88,7 @@ extension Packages {
                 .bind(1, next.rawValue).bind(2, p.id).run()
         }
         try appendEvent(db, package: p.id, state: next, actor: actor, now: now, reason: reason)
-        var detail = DeterministicMap()
+        var detail = CBORMapBuilder()
         detail.text("from", p.state.rawValue)
         detail.text("to", next.rawValue)
         if let reason { detail.text("reason", reason) }

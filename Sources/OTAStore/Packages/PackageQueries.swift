@@ -6,7 +6,7 @@ extension Packages {
     /// The manifest, state, per-file check results, history and signature of a package.
     public static func info(_ db: SQLiteConnection, package id: Int64) throws(OTAError) -> [UInt8] {
         let p = try load(db, id)
-        var m = DeterministicMap()
+        var m = CBORMapBuilder()
         m.int("id", id)
         m.text("state", p.state.rawValue)
         m.raw("manifest", p.manifest)
@@ -28,7 +28,7 @@ extension Packages {
         s.bind(1, filter.ecu).bind(2, filter.state?.rawValue).bind(3, filter.model)
         var items: [[UInt8]] = []
         while try s.step() {
-            var m = DeterministicMap()
+            var m = CBORMapBuilder()
             m.int("id", s.int64(0))
             m.text("name", s.text(1) ?? "")
             m.text("version", s.text(2) ?? "")
@@ -62,7 +62,7 @@ extension Packages {
         s.bind(1, id)
         var items: [[UInt8]] = []
         while try s.step() {
-            var m = DeterministicMap()
+            var m = CBORMapBuilder()
             m.text("name", s.text(0) ?? "")
             m.text("status", s.text(1) ?? "")
             let checked = !s.isNull(2)
@@ -81,7 +81,7 @@ extension Packages {
         s.bind(1, id)
         var items: [[UInt8]] = []
         while try s.step() {
-            var m = DeterministicMap()
+            var m = CBORMapBuilder()
             m.text("state", s.text(0) ?? "")
             m.text("actor", s.text(1) ?? "")
             m.int("at", s.int64(2))
@@ -95,7 +95,7 @@ extension Packages {
         let row = try db.prepare("SELECT kid, public_key, cose, signed_by, signed_at FROM package_signatures WHERE package_id = ?")
             .bind(1, id)
             .firstRow { s -> [UInt8] in
-                var m = DeterministicMap()
+                var m = CBORMapBuilder()
                 m.text("kid", s.text(0) ?? "")
                 m.bytes("public-key", s.blob(1) ?? [])
                 m.bytes("cose", s.blob(2) ?? [])

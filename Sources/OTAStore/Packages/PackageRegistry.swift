@@ -39,7 +39,7 @@ extension Packages {
             }
             try requireCounterAboveReleased(db, package: id, ecu: m.ecu, counter: m.releaseCounter)
             try appendEvent(db, package: id, state: .draft, actor: actor, now: now, reason: nil)
-            var detail = DeterministicMap()
+            var detail = CBORMapBuilder()
             detail.text("name", m.name)
             detail.text("version", m.version)
             detail.text("ecu", m.ecu)

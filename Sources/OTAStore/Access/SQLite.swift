@@ -58,11 +58,36 @@ public final class SQLiteConnection {
         try prepare(sql).firstRow { $0.isNull(0) ? nil : $0.int64(0) } ?? nil
     }
 
-    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws.
-    /// `immediate` takes the write lock at once (for read-then-write sequences).
-    public func transaction<T>(immediate: Bool = true,
-                               _ body: () throws(OTAError) -> T) throws(OTAError) -> T {
-        try exec(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+    /// How many `write`/`read` scopes are open on this connection (0: autocommit).
+    private var depth = 0
+    /// Whether the outermost open scope is a write transaction.
+    private var writing = false
+
+    /// Runs `body` in a write transaction: committed if it returns, rolled back if it throws.
+    /// The outermost call takes the write lock at once (BEGIN IMMEDIATE: read-then-write
+    /// sequences never fail half-way with SQLITE_BUSY); a nested call is a SAVEPOINT, so code
+    /// that writes (packages, roles, audit) can be called inside a caller's transaction and
+    /// undoes only its own part when it throws.
+    public func write<T>(_ body: () throws(OTAError) -> T) throws(OTAError) -> T {
+        if depth > 0 {
+            guard writing else { throw OTAError(.internalError, "a write inside a read transaction") }
+            let name = "s\(depth)"
+            try exec("SAVEPOINT \(name)")
+            depth += 1
+            defer { depth -= 1 }
+            do {
+                let value = try body()
+                try exec("RELEASE \(name)")
+                return value
+            } catch {
+                sqlite3_exec(raw, "ROLLBACK TO \(name); RELEASE \(name)", nil, nil, nil)
+                throw error
+            }
+        }
+        try exec("BEGIN IMMEDIATE")
+        depth = 1
+        writing = true
+        defer { depth = 0; writing = false }
         do {
             let value = try body()
             try exec("COMMIT")
@@ -72,6 +97,33 @@ public final class SQLiteConnection {
             throw error
         }
     }
+
+    /// Runs `body` in one read transaction, so that every statement in it sees the same
+    /// snapshot of the store (a concurrent writer's commit is seen entirely or not at all).
+    /// Inside another transaction it simply runs (that one already gives a single view).
+    public func read<T>(_ body: () throws(OTAError) -> T) throws(OTAError) -> T {
+        if depth > 0 { return try body() }
+        try exec("BEGIN DEFERRED")
+        depth = 1
+        defer { depth = 0 }
+        do {
+            let value = try body()
+            try exec("COMMIT")
+            return value
+        } catch {
+            sqlite3_exec(raw, "ROLLBACK", nil, nil, nil)
+            throw error
+        }
+    }
+
+    /// `write` or `read`; kept for the existing callers (`immediate: false` reads).
+    public func transaction<T>(immediate: Bool = true,
+                               _ body: () throws(OTAError) -> T) throws(OTAError) -> T {
+        immediate ? try write(body) : try read(body)
+    }
+
+    /// Whether a transaction is open (for code that must run inside one).
+    public var inTransaction: Bool { depth > 0 }
 }
 
 /// One prepared statement. Parameters are 1-based, columns 0-based (as in SQLite).
@@ -134,6 +186,26 @@ public final class Statement {
         return self
     }
 
+    /// Calls `body` for every row, then resets the statement whatever happens (an early
+    /// return or a throw leaves no statement holding an old snapshot open). `body` returns
+    /// false to stop early.
+    public func forEachRow(_ body: (Statement) throws(OTAError) -> Bool) throws(OTAError) {
+        defer { reset() }
+        while try step() {
+            if try !body(self) { return }
+        }
+    }
+
+    /// Every row mapped by `read`, with the statement reset afterwards.
+    public func rows<T>(_ read: (Statement) throws(OTAError) -> T) throws(OTAError) -> [T] {
+        var out: [T] = []
+        try forEachRow { (s) throws(OTAError) -> Bool in
+            out.append(try read(s))
+            return true
+        }
+        return out
+    }
+
     /// Advances; true while a row is available.
     public func step() throws(OTAError) -> Bool {
         switch sqlite3_step(raw) {
@@ -146,8 +218,9 @@ public final class Statement {
         }
     }
 
-    /// Runs a statement that returns no rows.
+    /// Runs a statement that returns no rows (and resets it).
     public func run() throws(OTAError) {
+        defer { sqlite3_reset(raw) }  // bindings stay: hot loops rebind only what changes
         while try step() {}
     }
 
