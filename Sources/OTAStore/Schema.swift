@@ -198,5 +198,171 @@ public enum Schema {
         UPDATE vehicles SET seen = updated;
         ALTER TABLE ecus ADD COLUMN removed INTEGER;
         """,
+        // 6: campaign management and the loop back from the vehicles (design/campaigns.md).
+        // `targets` is the frozen list a campaign works on; `due` is when a step must next
+        // look at a target (answer or install timeout, retry, reminder), so that a step reads
+        // only index entries that are due. `final` marks targets whose outcome is settled
+        // (a failed target with a retry left is not final). `campaign_counts` holds the
+        // counters that statistics read (kept as targets move), `campaign_timeline` the
+        // per-hour events; both can be recounted from the rows.
+        """
+        CREATE TABLE campaigns(
+          id INTEGER PRIMARY KEY,
+          name TEXT NOT NULL,
+          category TEXT NOT NULL,
+          priority INTEGER NOT NULL,
+          spec BLOB NOT NULL,           -- canonical CBOR (docs/schemas/campaign.cddl)
+          state TEXT NOT NULL CHECK(state IN ('draft', 'approved', 'scheduled', 'running', 'paused', 'completed', 'aborted')),
+          author TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          approved_by TEXT,
+          approved_at INTEGER,
+          seed INTEGER NOT NULL,
+          test INTEGER NOT NULL DEFAULT 0,
+          start_at INTEGER,             -- scheduled start, or NULL
+          end_at INTEGER NOT NULL,
+          targets INTEGER NOT NULL DEFAULT 0,
+          excluded BLOB,                -- CBOR {reason => uint}, at approval
+          open_wave INTEGER NOT NULL DEFAULT -1,  -- highest wave index opened
+          gate_at INTEGER,              -- when the open wave reached its success gate
+          rate_minute INTEGER NOT NULL DEFAULT 0, -- the minute (now / 60) of the budget below
+          rate_used INTEGER NOT NULL DEFAULT 0,   -- notifications sent in that minute
+          successes INTEGER NOT NULL DEFAULT 0,   -- for the rate's ramp
+          next_due INTEGER              -- earliest time a step has something to do, NULL: none
+        ) STRICT;
+        CREATE INDEX campaigns_due ON campaigns(next_due) WHERE next_due IS NOT NULL;
+        CREATE TABLE campaign_packages(
+          campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+          position INTEGER NOT NULL,    -- install order
+          package_id INTEGER NOT NULL REFERENCES packages(id),
+          PRIMARY KEY(campaign_id, position)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE campaign_events(   -- every state a campaign entered, append-only
+          id INTEGER PRIMARY KEY,
+          campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+          state TEXT NOT NULL,
+          actor TEXT NOT NULL,
+          at INTEGER NOT NULL,
+          reason TEXT
+        ) STRICT;
+        CREATE INDEX campaign_events_by_campaign ON campaign_events(campaign_id, id);
+        CREATE TABLE campaign_waves(
+          campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+          idx INTEGER NOT NULL,
+          targets INTEGER NOT NULL,
+          opened INTEGER,               -- when the wave opened, NULL while pending
+          PRIMARY KEY(campaign_id, idx)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE targets(
+          id INTEGER PRIMARY KEY,
+          campaign_id INTEGER NOT NULL REFERENCES campaigns(id),
+          vehicle_id INTEGER NOT NULL REFERENCES vehicles(id),
+          vin TEXT NOT NULL,
+          ord INTEGER NOT NULL,         -- position in the frozen, shuffled order
+          wave INTEGER NOT NULL,
+          market TEXT NOT NULL,
+          model TEXT NOT NULL,
+          variant TEXT NOT NULL,
+          region TEXT,                  -- the spec region the market is in, or NULL
+          state TEXT NOT NULL,
+          final INTEGER NOT NULL DEFAULT 0,
+          reason TEXT,                  -- of the last failure
+          code INTEGER,
+          due INTEGER,                  -- next timeout / retry / reminder, NULL: nothing due
+          retries INTEGER NOT NULL DEFAULT 0,
+          deferrals INTEGER NOT NULL DEFAULT 0,
+          report_seq INTEGER NOT NULL DEFAULT -1,  -- newest applied report's seq
+          message_seq INTEGER NOT NULL DEFAULT 0,  -- newest message's seq
+          reports INTEGER NOT NULL DEFAULT 0,      -- reports kept (the quota)
+          notified_at INTEGER,
+          accepted_at INTEGER,
+          last_report INTEGER,
+          succeeded_at INTEGER,
+          feedback TEXT,
+          UNIQUE(campaign_id, vehicle_id),
+          UNIQUE(campaign_id, ord)
+        ) STRICT;
+        CREATE INDEX targets_due ON targets(campaign_id, due, ord) WHERE due IS NOT NULL;
+        CREATE INDEX targets_queued ON targets(campaign_id, ord) WHERE state = 'queued';
+        CREATE INDEX targets_by_state ON targets(campaign_id, wave, state);
+        CREATE INDEX targets_by_vehicle ON targets(vehicle_id, campaign_id);
+        CREATE TABLE target_ecus(       -- per ECU of a target: what it installs, and the outcome
+          target_id INTEGER NOT NULL REFERENCES targets(id),
+          position INTEGER NOT NULL,    -- the package's install position in the campaign
+          ecu_id INTEGER NOT NULL REFERENCES ecus(id),
+          node TEXT NOT NULL,
+          slot INTEGER NOT NULL,
+          hw TEXT NOT NULL,
+          from_sw TEXT NOT NULL,
+          to_sw TEXT NOT NULL,
+          outcome TEXT NOT NULL DEFAULT 'pending' CHECK(outcome IN ('pending', 'verified', 'failed', 'installed')),
+          PRIMARY KEY(target_id, position, node, slot)
+        ) STRICT, WITHOUT ROWID;
+        CREATE INDEX target_ecus_by_ecu ON target_ecus(ecu_id);
+        CREATE TABLE campaign_counts(
+          campaign_id INTEGER NOT NULL,
+          dim TEXT NOT NULL,            -- 'state', 'final', 'wave', 'market', 'region', 'model', 'failure', 'tts'
+          key TEXT NOT NULL,            -- '' for 'state'; the wave index, market, region, "model/variant", reason, bucket
+          sub TEXT NOT NULL,            -- the target state; for 'failure' the code; '' for 'tts' and 'final'
+          n INTEGER NOT NULL,
+          PRIMARY KEY(campaign_id, dim, key, sub)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE campaign_timeline(
+          campaign_id INTEGER NOT NULL,
+          hour INTEGER NOT NULL,        -- now / 3600
+          notified INTEGER NOT NULL DEFAULT 0,
+          succeeded INTEGER NOT NULL DEFAULT 0,
+          failed INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY(campaign_id, hour)
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE outbox(            -- messages for the host to publish (at least once)
+          id INTEGER PRIMARY KEY,
+          campaign_id INTEGER NOT NULL,
+          vehicle_id INTEGER,           -- NULL for campaign events
+          kind TEXT NOT NULL,           -- 'offer', 'reminder', 'cancel', 'clear', 'event'
+          topic TEXT NOT NULL,
+          payload BLOB NOT NULL,        -- tagged COSE_Sign1, or empty (a retained clear)
+          retain INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX outbox_by_vehicle ON outbox(campaign_id, vehicle_id) WHERE vehicle_id IS NOT NULL;
+        CREATE TABLE test_fleet(
+          vehicle_id INTEGER PRIMARY KEY REFERENCES vehicles(id),
+          added_by TEXT NOT NULL,
+          added_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE vehicle_keys(
+          vehicle_id INTEGER PRIMARY KEY REFERENCES vehicles(id),
+          public_key BLOB NOT NULL CHECK(length(public_key) = 32),
+          set_by TEXT NOT NULL,
+          set_at INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE status_reports(    -- every report as received, with what became of it
+          id INTEGER PRIMARY KEY,
+          received_at INTEGER NOT NULL,
+          actor TEXT NOT NULL,
+          topic TEXT NOT NULL,
+          report BLOB NOT NULL,
+          campaign_id INTEGER,          -- when the report could be read
+          target_id INTEGER,
+          seq INTEGER,
+          result TEXT NOT NULL CHECK(result IN ('applied', 'duplicate', 'stale', 'rejected')),
+          reason TEXT
+        ) STRICT;
+        CREATE INDEX status_reports_by_target ON status_reports(target_id, seq) WHERE target_id IS NOT NULL;
+        CREATE TRIGGER status_reports_no_update BEFORE UPDATE ON status_reports
+          BEGIN SELECT RAISE(ABORT, 'status reports are kept as received'); END;
+        CREATE TRIGGER status_reports_no_delete BEFORE DELETE ON status_reports
+          BEGIN SELECT RAISE(ABORT, 'status reports are kept as received'); END;
+        CREATE TRIGGER campaign_events_no_update BEFORE UPDATE ON campaign_events
+          BEGIN SELECT RAISE(ABORT, 'campaign history is append-only'); END;
+        CREATE TRIGGER campaign_events_no_delete BEFORE DELETE ON campaign_events
+          BEGIN SELECT RAISE(ABORT, 'campaign history is append-only'); END;
+        CREATE TRIGGER campaigns_spec_fixed
+          BEFORE UPDATE OF id, name, category, priority, spec, author, created_at, seed, test ON campaigns
+          BEGIN SELECT RAISE(ABORT, 'a campaign''s spec never changes'); END;
+        CREATE TRIGGER campaigns_no_delete BEFORE DELETE ON campaigns
+          BEGIN SELECT RAISE(ABORT, 'campaigns are never deleted'); END;
+        """,
     ]
 }

@@ -1,0 +1,63 @@
+/// The one state machine of a campaign (design/campaigns.md §3). Every state change goes
+/// through `CampaignLifecycle.next`; the table below is the whole of it.
+///
+///     draft --approve--> approved --start--> scheduled --begin--> running <--pause/resume--> paused
+///                            \________start (immediate or start reached)___^
+///     running, paused --complete--> completed
+///     draft, approved, scheduled, running, paused --abort--> aborted
+public enum CampaignState: String, CaseIterable, Equatable, Sendable {
+    case draft, approved, scheduled, running, paused, completed, aborted
+
+    /// Completed and aborted campaigns never change again.
+    public var isFinal: Bool { self == .completed || self == .aborted }
+    /// Campaigns a step looks at (and whose targets make a vehicle `busy` for another).
+    public var isActive: Bool { self == .scheduled || self == .running || self == .paused }
+}
+
+public enum CampaignAction: String, CaseIterable, Equatable, Sendable {
+    case approve
+    /// The operator's start: to `scheduled`, or straight to `running` when due.
+    case start
+    /// A scheduled campaign whose start time came (a step does it).
+    case begin
+    case pause, resume, complete, abort
+}
+
+public enum CampaignLifecycle {
+    public struct Transition: Sendable {
+        public let action: CampaignAction
+        public let from: CampaignState
+        public let to: CampaignState
+    }
+
+    /// Every legal transition; anything else is `.conflict` naming the current state.
+    public static let transitions: [Transition] = [
+        Transition(action: .approve, from: .draft, to: .approved),
+        Transition(action: .start, from: .approved, to: .scheduled),
+        Transition(action: .start, from: .approved, to: .running),
+        Transition(action: .begin, from: .scheduled, to: .running),
+        Transition(action: .pause, from: .running, to: .paused),
+        Transition(action: .resume, from: .paused, to: .running),
+        Transition(action: .complete, from: .running, to: .completed),
+        Transition(action: .complete, from: .paused, to: .completed),
+        Transition(action: .abort, from: .draft, to: .aborted),
+        Transition(action: .abort, from: .approved, to: .aborted),
+        Transition(action: .abort, from: .scheduled, to: .aborted),
+        Transition(action: .abort, from: .running, to: .aborted),
+        Transition(action: .abort, from: .paused, to: .aborted),
+    ]
+
+    /// Checks that `action` may take the campaign from `state` to `to` (for `.start`, which
+    /// has two targets, the caller says which); returns `to` or throws `.conflict`.
+    public static func next(_ state: CampaignState, _ action: CampaignAction, to: CampaignState? = nil,
+                            campaign id: Int64) throws(OTAError) -> CampaignState {
+        for t in transitions where t.action == action && t.from == state && (to == nil || t.to == to) {
+            return t.to
+        }
+        var legal = ""
+        for t in transitions where t.action == action && !legal.contains(t.from.rawValue) {
+            legal += (legal.isEmpty ? "" : " or ") + t.from.rawValue
+        }
+        throw .conflict("cannot \(action.rawValue) campaign \(id): it is \(state.rawValue) (\(action.rawValue) needs \(legal))")
+    }
+}

@@ -1,0 +1,208 @@
+import OTACore
+
+/// What statistics group a target by; fixed when its campaign is approved.
+public struct TargetFacets: Equatable, Sendable {
+    public var wave: Int
+    public var market: String
+    public var region: String?
+    public var model: String
+    public var variant: String
+    public init(wave: Int, market: String, region: String?, model: String, variant: String) {
+        self.wave = wave
+        self.market = market
+        self.region = region
+        self.model = model
+        self.variant = variant
+    }
+}
+
+/// The part of a target that its counters follow.
+public struct TargetStatus: Equatable, Sendable {
+    public var state: TargetState
+    /// Settled for good (a failed target with a retry left is not final).
+    public var final: Bool
+    public var reason: String?
+    public var code: Int64?
+    public init(state: TargetState, final: Bool, reason: String? = nil, code: Int64? = nil) {
+        self.state = state
+        self.final = final
+        self.reason = reason
+        self.code = code
+    }
+}
+
+/// The counters of a campaign's statistics, changed as targets move (so statistics cost the
+/// same at 10,000 and at 1,000,000 targets). Changes are collected in memory and written by
+/// `flush` once per transaction (a step, an ingestion batch, an approval): a batch of 1,000
+/// reports touches a few dozen counter rows, not ten per report.
+///
+/// Rows of `campaign_counts` (dim, key, sub):
+///   ('state', '', state)            targets by state; they add up to the campaign's targets
+///   ('final', '', '')               targets whose outcome is settled
+///   ('wave', index, state), ('market', market, state), ('region', region, state),
+///   ('model', "model/variant", state)
+///   ('failure', reason, code)       targets now failed, by reason and code ('' when none)
+///   ('tts', bucket, '')             succeeded targets by time from notification to success
+public struct CampaignCounters {
+    public let campaign: Int64
+    private var deltas: [String: Int64] = [:]
+    private var hours: [Int64: (notified: Int64, succeeded: Int64, failed: Int64)] = [:]
+
+    public init(campaign: Int64) { self.campaign = campaign }
+
+    public var isEmpty: Bool { deltas.isEmpty && hours.isEmpty }
+
+    private static let separator: Character = "\u{1}"
+
+    private mutating func bump(_ dim: String, _ key: String, _ sub: String, _ by: Int64) {
+        let k = dim + String(Self.separator) + key + String(Self.separator) + sub
+        deltas[k, default: 0] += by
+    }
+
+    /// Counts a target in `status` (`by` 1) or takes it out (`by` -1).
+    public mutating func add(_ f: TargetFacets, _ status: TargetStatus, by: Int64 = 1) {
+        let s = status.state.rawValue
+        bump("state", "", s, by)
+        bump("wave", String(f.wave), s, by)
+        bump("market", f.market, s, by)
+        if let r = f.region { bump("region", r, s, by) }
+        bump("model", f.model + "/" + f.variant, s, by)
+        if status.final { bump("final", "", "", by) }
+        if status.state == .failed {
+            bump("failure", status.reason ?? "other", status.code.map { String($0) } ?? "", by)
+        }
+    }
+
+    /// A target moved from one status to another.
+    public mutating func move(_ f: TargetFacets, from: TargetStatus, to: TargetStatus) {
+        guard from != to else { return }
+        add(f, from, by: -1)
+        add(f, to, by: 1)
+    }
+
+    /// A success `seconds` after the target's notification (the time-to-success histogram).
+    public mutating func succeeded(after seconds: Int64) {
+        bump("tts", String(TimeToSuccess.bucket(seconds)), "", 1)
+    }
+
+    /// Per-hour events for the timeline chart.
+    public mutating func event(at now: Int64, notified: Int64 = 0, succeeded: Int64 = 0, failed: Int64 = 0) {
+        let hour = now >= 0 ? now / 3600 : (now - 3599) / 3600
+        var h = hours[hour] ?? (0, 0, 0)
+        h.notified += notified
+        h.succeeded += succeeded
+        h.failed += failed
+        hours[hour] = h
+    }
+
+    /// Writes the collected changes (in sorted order: nothing depends on hash order) and
+    /// forgets them. Call inside the transaction that moved the targets.
+    public mutating func flush(_ db: SQLiteConnection) throws(OTAError) {
+        let count = try db.prepare("""
+            INSERT INTO campaign_counts(campaign_id, dim, key, sub, n) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(campaign_id, dim, key, sub) DO UPDATE SET n = n + excluded.n
+            """)
+        for k in deltas.keys.sorted() {
+            guard let n = deltas[k], n != 0 else { continue }
+            let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            try count.bind(1, campaign).bind(2, String(parts[0])).bind(3, String(parts[1]))
+                .bind(4, String(parts[2])).bind(5, n).run()
+        }
+        let timeline = try db.prepare("""
+            INSERT INTO campaign_timeline(campaign_id, hour, notified, succeeded, failed) VALUES(?, ?, ?, ?, ?)
+            ON CONFLICT(campaign_id, hour) DO UPDATE SET notified = notified + excluded.notified,
+              succeeded = succeeded + excluded.succeeded, failed = failed + excluded.failed
+            """)
+        for hour in hours.keys.sorted() {
+            guard let h = hours[hour] else { continue }
+            try timeline.bind(1, campaign).bind(2, hour).bind(3, h.notified).bind(4, h.succeeded)
+                .bind(5, h.failed).run()
+        }
+        deltas.removeAll()
+        hours.removeAll()
+    }
+
+    /// One stored counter row.
+    public struct Row: Equatable, Sendable {
+        public var dim: String
+        public var key: String
+        public var sub: String
+        public var n: Int64
+    }
+
+    /// The stored counters (non-zero), sorted.
+    public static func stored(_ db: SQLiteConnection, campaign: Int64) throws(OTAError) -> [Row] {
+        try db.prepare("SELECT dim, key, sub, n FROM campaign_counts WHERE campaign_id = ? AND n <> 0 ORDER BY dim, key, sub")
+            .bind(1, campaign)
+            .rows { Row(dim: $0.text(0) ?? "", key: $0.text(1) ?? "", sub: $0.text(2) ?? "", n: $0.int64(3)) }
+    }
+
+    /// The same counters recounted from the target rows (the consistency check the tests
+    /// use; its cost grows with the campaign).
+    public static func recount(_ db: SQLiteConnection, campaign: Int64) throws(OTAError) -> [Row] {
+        try db.read { () throws(OTAError) -> [Row] in
+            var c = CampaignCounters(campaign: campaign)
+            let s = try db.prepare("""
+                SELECT wave, market, region, model, variant, state, final, reason, code, notified_at, succeeded_at
+                FROM targets WHERE campaign_id = ?
+                """).bind(1, campaign)
+            var bad: OTAError?
+            try s.forEachRow { (r) throws(OTAError) -> Bool in
+                guard let state = r.text(5).flatMap({ TargetState(rawValue: $0) }) else {
+                    bad = .corrupt("campaign \(campaign): a target has an unknown state '\(r.text(5) ?? "NULL")'")
+                    return false
+                }
+                let f = TargetFacets(wave: Int(r.int64(0)), market: r.text(1) ?? "", region: r.text(2),
+                                     model: r.text(3) ?? "", variant: r.text(4) ?? "")
+                c.add(f, TargetStatus(state: state, final: r.int64(6) != 0, reason: r.text(7),
+                                      code: r.isNull(8) ? nil : r.int64(8)))
+                if state == .succeeded, !r.isNull(9), !r.isNull(10) {
+                    c.succeeded(after: r.int64(10) &- r.int64(9))
+                }
+                return true
+            }
+            if let bad { throw bad }
+            var rows: [Row] = []
+            for k in c.deltas.keys.sorted() {
+                guard let n = c.deltas[k], n != 0 else { continue }
+                let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
+                guard parts.count == 3 else { continue }
+                rows.append(Row(dim: String(parts[0]), key: String(parts[1]), sub: String(parts[2]), n: n))
+            }
+            return rows.sorted { ($0.dim, $0.key, $0.sub) < ($1.dim, $1.key, $1.sub) }
+        }
+    }
+}
+
+/// Time from notification to success as a histogram with fixed buckets, so that the
+/// statistics of shards merge by adding counts and the merged median is read the same way.
+public enum TimeToSuccess {
+    /// Upper bounds (exclusive, seconds) of the buckets; the last bucket has no bound.
+    public static let upperBounds: [Int64] = [
+        60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200,
+        432_000, 604_800, 1_209_600, 2_592_000,
+    ]
+
+    public static func bucket(_ seconds: Int64) -> Int {
+        for (i, bound) in upperBounds.enumerated() where seconds < bound { return i }
+        return upperBounds.count
+    }
+
+    /// The median read from bucket counts: the upper bound of the bucket that holds the
+    /// middle success (the last bucket's lower bound for the open one); nil with no success.
+    public static func median(_ counts: [Int64]) -> Int64? {
+        var total: Int64 = 0
+        for n in counts { total += n }
+        guard total > 0 else { return nil }
+        let middle = (total + 1) / 2
+        var seen: Int64 = 0
+        for (i, n) in counts.enumerated() {
+            seen += n
+            if seen >= middle {
+                return i < upperBounds.count ? upperBounds[i] : upperBounds[upperBounds.count - 1]
+            }
+        }
+        return nil
+    }
+}
