@@ -157,6 +157,13 @@ public final class Statement {
         return self
     }
 
+    /// An optional integer: NULL when nil.
+    @discardableResult
+    public func bind(_ index: Int32, _ value: Int64?) -> Statement {
+        if let value { sqlite3_bind_int64(raw, index, value) } else { sqlite3_bind_null(raw, index) }
+        return self
+    }
+
     @discardableResult
     public func bind(_ index: Int32, _ value: String?) -> Statement {
         if var value {

@@ -1,0 +1,76 @@
+/// When a target that just entered a state must be looked at again, and whether its outcome
+/// is settled: the campaign's timeouts, retries and reminders (design/campaigns.md §1, §4) in
+/// one place, used by the step and by status ingestion alike.
+///
+/// - notified: the owner must answer (accept, defer, decline, or report further progress)
+///   within `timeouts.answer` of the notification; a `received` report does not answer.
+/// - accepted ... installing: a final report is due within `timeouts.install` of acceptance.
+/// - deferred: reminded after `notify.reminder`, while deferrals remain; a deferral past
+///   `max-deferrals` fails the target with reason `user` (never retried). With
+///   `mandatory-after-deferrals`, the offer after the last allowed deferral is mandatory.
+/// - failed: queued again after backoff × factor^n (n = retries so far) while the reason is
+///   retryable and fewer than `retry.max` retries were made; otherwise final.
+public enum TargetPolicy {
+    public struct Next: Equatable, Sendable {
+        public var final: Bool
+        public var due: Int64?
+        public init(final: Bool, due: Int64?) {
+            self.final = final
+            self.due = due
+        }
+    }
+
+    /// For a target now in `state`. `notifiedAt` and `acceptedAt` are the row's times (the
+    /// acceptance time is the first report of acceptance or beyond); `retries` counts the
+    /// retries already made; `reason` is the failure's.
+    public static func next(_ spec: CampaignSpec, state: TargetState, now: Int64, notifiedAt: Int64?,
+                            acceptedAt: Int64?, retries: Int, reason: String?) -> Next {
+        switch state {
+        case .pending, .queued: return Next(final: false, due: nil)
+        case .notified: return Next(final: false, due: add(notifiedAt ?? now, spec.timeouts.answer))
+        case .accepted, .downloading, .downloaded, .installing:
+            return Next(final: false, due: add(acceptedAt ?? now, spec.timeouts.install))
+        case .deferred: return Next(final: false, due: add(now, spec.notify.reminder))
+        case .failed:
+            guard let at = retryAt(spec, reason: reason, retries: retries, now: now) else {
+                return Next(final: true, due: nil)
+            }
+            return Next(final: false, due: at)
+        case .succeeded, .declined, .expired, .cancelled: return Next(final: true, due: nil)
+        }
+    }
+
+    /// Whether a failure with `reason` is retried, and when: nil when it is final.
+    public static func retryAt(_ spec: CampaignSpec, reason: String?, retries: Int, now: Int64) -> Int64? {
+        guard let reason, reason != FailureReason.user.rawValue, retries < spec.retry.max,
+              spec.retry.reasons.contains(where: { $0.rawValue == reason }) else { return nil }
+        // backoff × (factor/100)^retries in integer arithmetic, saturating
+        var wait = spec.retry.backoff
+        for _ in 0..<retries {
+            let (m, overflow) = wait.multipliedReportingOverflow(by: Int64(spec.retry.factorHundredths))
+            wait = overflow ? Int64.max : m / 100
+        }
+        return add(now, wait)
+    }
+
+    /// A deferral report: the number of deferrals after it, and whether it is still allowed
+    /// (false: the target fails with reason `user`).
+    public static func deferralAllowed(_ spec: CampaignSpec, deferralsBefore: Int) -> Bool {
+        deferralsBefore + 1 <= spec.notify.maxDeferrals
+    }
+
+    /// Deferrals the owner has left (carried in offers), and whether the next offer is mandatory.
+    public static func deferralsLeft(_ spec: CampaignSpec, deferrals: Int) -> Int {
+        max(0, spec.notify.maxDeferrals - deferrals)
+    }
+
+    public static func mandatory(_ spec: CampaignSpec, deferrals: Int) -> Bool {
+        spec.notify.mandatoryAfterDeferrals && deferrals >= spec.notify.maxDeferrals
+    }
+
+    /// `a + b`, saturating (times come from callers and specs).
+    static func add(_ a: Int64, _ b: Int64) -> Int64 {
+        let (s, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? Int64.max : Int64.min) : s
+    }
+}
