@@ -68,6 +68,7 @@ public final class SQLiteConnection {
     /// sequences never fail half-way with SQLITE_BUSY); a nested call is a SAVEPOINT, so code
     /// that writes (packages, roles, audit) can be called inside a caller's transaction and
     /// undoes only its own part when it throws.
+    @discardableResult
     public func write<T>(_ body: () throws(OTAError) -> T) throws(OTAError) -> T {
         if depth > 0 {
             guard writing else { throw OTAError(.internalError, "a write inside a read transaction") }
@@ -145,6 +146,7 @@ public final class SQLiteConnection {
     /// Runs `body` in one read transaction, so that every statement in it sees the same
     /// snapshot of the store (a concurrent writer's commit is seen entirely or not at all).
     /// Inside another transaction it simply runs (that one already gives a single view).
+    @discardableResult
     public func read<T>(_ body: () throws(OTAError) -> T) throws(OTAError) -> T {
         if depth > 0 { return try body() }
         try exec("BEGIN DEFERRED")
@@ -161,6 +163,7 @@ public final class SQLiteConnection {
     }
 
     /// `write` or `read`; kept for the existing callers (`immediate: false` reads).
+    @discardableResult
     public func transaction<T>(immediate: Bool = true,
                                _ body: () throws(OTAError) -> T) throws(OTAError) -> T {
         immediate ? try write(body) : try read(body)
