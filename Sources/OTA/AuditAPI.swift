@@ -21,8 +21,13 @@ public func ota_audit_head(_ db: OpaquePointer?, _ seq: UnsafeMutablePointer<Int
     onHandle(db) { (h) throws(OTAError) in
         let hash = try Arguments.out(hash, "hash")
         let head = try Audit.head(h.store.db)
+        // The caller's buffer is 32 bytes: copy only a hash of exactly that length (Audit.head
+        // checks it too; this is the boundary that writes into caller memory).
+        guard head.hash.count == 32 else {
+            throw .corrupt("audit entry \(head.seq) has a stored hash of \(head.hash.count) bytes, expected 32")
+        }
         seq?.pointee = head.seq
-        for (i, b) in head.hash.enumerated() { hash[i] = b }
+        for i in 0..<32 { hash[i] = head.hash[i] }
     }
 }
 

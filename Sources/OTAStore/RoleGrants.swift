@@ -52,30 +52,31 @@ extension Roles {
         }
     }
 
-    /// Every role `who` holds, by role name.
+    /// Every role `who` holds, by role name. `.corrupt` naming the row for a role this
+    /// libota does not know (the column has no CHECK: only a tampered store has one).
     public static func grants(_ db: SQLiteConnection, of who: String) throws(OTAError) -> [RoleGrant] {
-        let s = try db.prepare("SELECT role, granted_by, granted_at FROM actor_roles WHERE actor = ? ORDER BY role")
-        s.bind(1, who)
-        var out: [RoleGrant] = []
-        while try s.step() {
-            guard let role = Role(rawValue: s.text(0) ?? "") else { continue }
-            out.append(RoleGrant(role: role, grantedBy: s.text(1) ?? "", grantedAt: s.int64(2)))
-        }
-        return out
+        try db.prepare("SELECT role, granted_by, granted_at FROM actor_roles WHERE actor = ? ORDER BY role")
+            .bind(1, who)
+            .rows { (s) throws(OTAError) -> RoleGrant in
+                let name = s.text(0) ?? ""
+                guard let role = Role(rawValue: name) else {
+                    throw .corrupt("actor_roles row ('\(who)', '\(name)'): unknown role '\(name)' (expected \(Role.allowedList))")
+                }
+                return RoleGrant(role: role, grantedBy: s.text(1) ?? "", grantedAt: s.int64(2))
+            }
     }
 
     /// A CBOR array of role-grant maps (docs/schemas/roles.cddl).
     public static func encode(_ grants: [RoleGrant]) -> [UInt8] {
-        var w = CBORWriter(capacity: grants.count * 48 + 4)
-        w.arrayHeader(grants.count)
+        var list = CBORArrayBuilder()
         for g in grants {
-            var m = CBORMapBuilder()
-            m.text("role", g.role.rawValue)
-            m.text("granted-by", g.grantedBy)
-            m.int("granted-at", g.grantedAt)
-            m.write(to: &w)
+            list.map { m in
+                m.text("role", g.role.rawValue)
+                m.text("granted-by", g.grantedBy)
+                m.int("granted-at", g.grantedAt)
+            }
         }
-        return w.bytes
+        return list.encoded
     }
 
     static func grantOf(_ db: SQLiteConnection, _ who: String, _ role: Role) throws(OTAError) -> RoleGrant? {

@@ -19,18 +19,14 @@ public enum Roles {
     /// of them or is an admin.
     public static func require(_ db: SQLiteConnection, actor: String, anyOf roles: [Role],
                                for action: String) throws(OTAError) {
-        if try has(db, actor: actor, .admin) { return }
-        for role in roles where try has(db, actor: actor, role) { return }
+        let allowed = try db.read { () throws(OTAError) -> Bool in
+            if try has(db, actor: actor, .admin) { return true }
+            for role in roles where try has(db, actor: actor, role) { return true }
+            return false
+        }
+        if allowed { return }
         var names = ""
         for role in roles { names += (names.isEmpty ? "" : " or ") + role.rawValue }
         throw .denied("\(action) needs the role \(names.isEmpty ? "admin" : names); actor '\(actor)' has none of them")
-    }
-
-    public static func of(_ db: SQLiteConnection, actor: String) throws(OTAError) -> [Role] {
-        let s = try db.prepare("SELECT role FROM actor_roles WHERE actor = ? ORDER BY role")
-        s.bind(1, actor)
-        var out: [Role] = []
-        while try s.step() { if let r = s.text(0).flatMap({ Role(rawValue: $0) }) { out.append(r) } }
-        return out
     }
 }

@@ -49,10 +49,20 @@ public final class Store {
         let store = Store(db: db, path: path)
         // Read the version before anything writes: a newer store must stay untouched.
         let version = try store.schemaVersion()
+        if version < 0 {
+            throw .corrupt("store '\(path)' has the schema version \(version) (PRAGMA user_version): no libota writes a negative one, so the file is damaged or not a libota store (nothing was changed)")
+        }
         if version > Schema.latest {
             throw OTAError(.tooNew, "store '\(path)' has schema version \(version), newer than the \(Schema.latest) this libota knows: open it with a newer libota (nothing was changed)")
         }
-        guard !options.readOnly else { return store }
+        if options.readOnly {
+            // A read-only handle cannot migrate, and this libota's queries need the latest
+            // schema: refuse now rather than fail later with "no such column".
+            guard version == Schema.latest else {
+                throw .conflict("store '\(path)' has schema version \(version), older than the \(Schema.latest) this libota reads, and a read-only open cannot migrate it: open it once for writing (that migrates it), then read-only")
+            }
+            return store
+        }
         try db.exec("PRAGMA foreign_keys = ON")
         if path != ":memory:" && !path.hasPrefix("file::memory:") {
             guard try store.pragmaText("PRAGMA journal_mode = WAL") == "wal" else {
@@ -82,6 +92,11 @@ public final class Store {
             let applied: Bool = try db.transaction { () throws(OTAError) -> Bool in
                 let version = try schemaVersion()
                 guard version < target else { return false }
+                // Checked at open; checked again here since another connection may have
+                // changed the version in between.
+                guard version >= 0, version < Schema.latest else {
+                    throw .corrupt("store '\(path)' has the schema version \(version) (PRAGMA user_version), which no migration leads to")
+                }
                 let index = Int(version)
                 do throws(OTAError) {
                     try db.exec(Schema.migrations[index])

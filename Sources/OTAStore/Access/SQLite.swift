@@ -68,6 +68,7 @@ public final class SQLiteConnection {
     /// sequences never fail half-way with SQLITE_BUSY); a nested call is a SAVEPOINT, so code
     /// that writes (packages, roles, audit) can be called inside a caller's transaction and
     /// undoes only its own part when it throws.
+    @discardableResult
     public func write<T>(_ body: () throws(OTAError) -> T) throws(OTAError) -> T {
         if depth > 0 {
             guard writing else { throw OTAError(.internalError, "a write inside a read transaction") }
@@ -89,6 +90,7 @@ public final class SQLiteConnection {
         writing = true
         defer { depth = 0; writing = false }
         do {
+            try requireFilesInPlace()
             let value = try body()
             try exec("COMMIT")
             return value
@@ -98,9 +100,53 @@ public final class SQLiteConnection {
         }
     }
 
+    /// Refuses to write when the files this connection writes to are no longer the store's:
+    /// the database file moved or deleted (SQLite's SQLITE_FCNTL_HAS_MOVED compares the
+    /// inode at its path with the open one), or the `-wal` or `-shm` file deleted while this
+    /// connection has them open (what it committed would go to an unlinked file and be lost
+    /// at close). Checked inside BEGIN IMMEDIATE, when the WAL is certainly open. A WAL or
+    /// shared-memory file deleted and then re-created by another connection is not detected
+    /// (SQLite does not lend the open file's inode), nor anything done after this check.
+    private func requireFilesInPlace() throws(OTAError) {
+        var moved: Int32 = 0
+        // SQLITE_NOTFOUND for in-memory databases: nothing can move.
+        if sqlite3_file_control(raw, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK, moved != 0 {
+            throw movedFailure("the store file was moved, renamed or deleted while it was open")
+        }
+        guard let name = sqlite3_db_filename(raw, "main"), name.pointee != 0 else { return }
+        var journal: UnsafeMutablePointer<sqlite3_file>?
+        guard sqlite3_file_control(raw, "main", SQLITE_FCNTL_JOURNAL_POINTER, &journal) == SQLITE_OK,
+              journal?.pointee.pMethods != nil,  // the WAL is open on this connection
+              let wal = sqlite3_filename_wal(name) else { return }
+        let walPath = String(cString: wal)
+        let shmPath = String(cString: name) + "-shm"
+        for path in [walPath, shmPath] where !exists(path) {
+            throw movedFailure("its file '\(path)' was deleted (or made inaccessible) while the store was open")
+        }
+    }
+
+    /// Whether a file exists, asked through SQLite's VFS (no C library needed). The unix
+    /// VFS's "exists" counts an empty file as missing (a new WAL is empty), so this asks
+    /// whether it can be read and written: what this connection does with it anyway.
+    private func exists(_ path: String) -> Bool {
+        var vfs: UnsafeMutablePointer<sqlite3_vfs>?
+        guard sqlite3_file_control(raw, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) == SQLITE_OK,
+              let vfs, let access = vfs.pointee.xAccess else { return true }
+        var found: Int32 = 1
+        guard access(vfs, path, SQLITE_ACCESS_READWRITE, &found) == SQLITE_OK else { return true }
+        return found != 0
+    }
+
+    private func movedFailure(_ what: String) -> OTAError {
+        let file = sqlite3_db_filename(raw, "main").map { String(cString: $0) } ?? "?"
+        return OTAError(.store, "cannot write to store '\(file)': \(what); nothing was written (close the handle and reopen the store)",
+                        storeCode: SQLITE_READONLY | (4 << 8))  // SQLITE_READONLY_DBMOVED
+    }
+
     /// Runs `body` in one read transaction, so that every statement in it sees the same
     /// snapshot of the store (a concurrent writer's commit is seen entirely or not at all).
     /// Inside another transaction it simply runs (that one already gives a single view).
+    @discardableResult
     public func read<T>(_ body: () throws(OTAError) -> T) throws(OTAError) -> T {
         if depth > 0 { return try body() }
         try exec("BEGIN DEFERRED")
@@ -117,6 +163,7 @@ public final class SQLiteConnection {
     }
 
     /// `write` or `read`; kept for the existing callers (`immediate: false` reads).
+    @discardableResult
     public func transaction<T>(immediate: Bool = true,
                                _ body: () throws(OTAError) -> T) throws(OTAError) -> T {
         immediate ? try write(body) : try read(body)

@@ -12,10 +12,12 @@ extension Packages {
     /// hashing a large file: the role (engineer), the package, its state (draft), the file.
     public static func requireFileCheckAllowed(_ db: SQLiteConnection, actor: String, package id: Int64,
                                                file name: String) throws(OTAError) {
-        try Roles.require(db, actor: actor, anyOf: [.engineer], for: "verifying package files")
-        let p = try load(db, id)
-        try PackageLifecycle.requireFileChecksAllowed(p.state, package: id)
-        _ = try expected(db, package: id, file: name)
+        try db.read { () throws(OTAError) in
+            try Roles.require(db, actor: actor, anyOf: [.engineer], for: "verifying package files")
+            let p = try load(db, id)
+            try PackageLifecycle.requireFileChecksAllowed(p.state, package: id)
+            _ = try expected(db, package: id, file: name)
+        }
     }
 
     /// Records what the caller measured for one of the package's files (role engineer,
@@ -55,11 +57,19 @@ extension Packages {
                          file name: String) throws(OTAError) -> (Int64, [UInt8]) {
         let row = try db.prepare("SELECT size, sha256 FROM package_files WHERE package_id = ? AND name = ?")
             .bind(1, id).bind(2, name).firstRow { ($0.int64(0), $0.blob(1) ?? []) }
-        if let row { return row }
-        let s = try db.prepare("SELECT name FROM package_files WHERE package_id = ? ORDER BY position")
-        s.bind(1, id)
+        if let (size, sha256) = row {
+            guard sha256.count == SHA256.byteCount else {
+                throw .corrupt("package row \(id): file '\(name)' has a stored sha256 of \(sha256.count) bytes, expected \(SHA256.byteCount)")
+            }
+            return (size, sha256)
+        }
         var names = ""
-        while try s.step() { names += (names.isEmpty ? "'" : ", '") + (s.text(0) ?? "") + "'" }
+        try db.prepare("SELECT name FROM package_files WHERE package_id = ? ORDER BY position")
+            .bind(1, id)
+            .forEachRow { s in
+                names += (names.isEmpty ? "'" : ", '") + (s.text(0) ?? "") + "'"
+                return true
+            }
         throw .notFound("package \(id) has no file '\(name)' (its files: \(names))")
     }
 }

@@ -26,12 +26,39 @@ public enum Packages {
                  s.text(4) ?? "")
             }
         guard let (record, stateName) = row else { throw .notFound("no package with id \(id)") }
-        guard let state = PackageState(rawValue: stateName) else {
-            throw .corrupt("package \(id) has the unknown state '\(stateName)'")
-        }
         var r = record
-        r.state = state
+        r.state = try storedState(stateName, package: id)
         return r
+    }
+
+    /// A state read back from the store, checked like input: the column's CHECK can be
+    /// switched off (PRAGMA ignore_check_constraints), and history rows have none.
+    static func storedState(_ name: String, package id: Int64,
+                            where place: String = "") throws(OTAError) -> PackageState {
+        guard let state = PackageState(rawValue: name) else {
+            throw .corrupt("package row \(id)\(place) has the unknown state '\(name)'")
+        }
+        return state
+    }
+
+    /// The stored manifest re-checked with the manifest parser before it is signed or handed
+    /// out: it must be a valid manifest, stored in its canonical encoding, and agree with the
+    /// columns derived from it at registration. `.corrupt` naming the package row otherwise.
+    static func checkedManifest(_ p: PackageRecord) throws(OTAError) -> PackageManifest {
+        let m: PackageManifest
+        do throws(OTAError) {
+            m = try ManifestParser.parse(p.manifest)
+        } catch {
+            throw .corrupt("package row \(p.id): the stored manifest is not a valid manifest (\(error.message))")
+        }
+        guard m.canonical == p.manifest else {
+            throw .corrupt("package row \(p.id): the stored manifest is not in its canonical encoding")
+        }
+        guard m.name == p.name, m.version == p.version, m.ecu == p.ecu,
+              m.releaseCounter == p.releaseCounter else {
+            throw .corrupt("package row \(p.id): the stored manifest ('\(m.name)' version '\(m.version)', ECU '\(m.ecu)', release counter \(m.releaseCounter)) does not match the row ('\(p.name)' version '\(p.version)', ECU '\(p.ecu)', release counter \(p.releaseCounter))")
+        }
+        return m
     }
 
     static func subject(_ id: Int64) -> String { "package:\(id)" }

@@ -15,12 +15,13 @@ extension Packages {
             try Roles.require(db, actor: actor, anyOf: validateRoles, for: "validating a package")
             let p = try load(db, id)
             let next = try PackageLifecycle.next(p.state, .validate, package: id)
-            let s = try db.prepare("SELECT name, status FROM package_files WHERE package_id = ? AND status <> 'match' ORDER BY position")
-            s.bind(1, id)
             var pending = ""
-            while try s.step() {
-                pending += (pending.isEmpty ? "" : ", ") + "'\(s.text(0) ?? "")' (\(s.text(1) ?? ""))"
-            }
+            try db.prepare("SELECT name, status FROM package_files WHERE package_id = ? AND status <> 'match' ORDER BY position")
+                .bind(1, id)
+                .forEachRow { s in
+                    pending += (pending.isEmpty ? "" : ", ") + "'\(s.text(0) ?? "")' (\(s.text(1) ?? ""))"
+                    return true
+                }
             guard pending.isEmpty else {
                 throw .conflict("cannot validate package \(id): every file must be verified and match its manifest; not yet: \(pending)")
             }
@@ -42,6 +43,8 @@ extension Packages {
             guard let signer else {
                 throw .misuse("cannot approve package \(id): no signing key is configured on this handle (call ota_set_signing_key or ota_set_signer first)")
             }
+            // Sign only what is still a valid manifest: the stored bytes are checked like input.
+            _ = try checkedManifest(p)
             let cose = try COSESign1.sign(payload: p.manifest, with: signer)
             try db.prepare("INSERT INTO package_signatures(package_id, kid, public_key, cose, signed_by, signed_at) VALUES(?, ?, ?, ?, ?, ?)")
                 .bind(1, id).bind(2, signer.kid).bind(3, blob: signer.publicKey).bind(4, blob: cose)
