@@ -477,9 +477,10 @@ int ota_package_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_b
 /* Streams the local file at path (read in 64 KiB blocks: memory does not grow with the file),
  * measures its size and SHA-256 and records the result for the package's file called name
  * (role engineer; package in draft). Re-verifying replaces the previous result.
- * path must be a regular file: a FIFO (even one without a writer), a device or a directory
- * is OTA_IO at once, nothing recorded. Reading stops one byte past the declared size: a
- * longer file is a mismatch whose message says "size more than N" (N the declared size).
+ * path must be a regular file or a device (a partition holding the image): a FIFO (even one
+ * without a writer), a socket or a directory is OTA_IO at once, nothing recorded. Reading
+ * stops one byte past the declared size: a longer file (or /dev/zero) is a mismatch whose
+ * message says "size more than N (expected N)".
  * Returns OTA_OK for a match. A MISMATCH is recorded and audited like a match and then
  * returned as OTA_CORRUPT, with a message giving the measured and the expected size and
  * SHA-256: the call did change the store (the file now counts as a mismatch, and the

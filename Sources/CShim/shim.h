@@ -47,3 +47,5 @@ static inline const void *ota_map_readonly(int fd, size_t len) {
 }
 
 static inline int ota_is_regular_file(const struct stat *st) { return S_ISREG(st->st_mode); }
+
+static inline int ota_is_device(const struct stat *st) { return S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode); }

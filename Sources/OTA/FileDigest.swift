@@ -18,7 +18,7 @@ struct FileDigest {
     /// mismatch whatever follows.
     static func measure(path: UnsafePointer<CChar>, shown: String,
                         limit: Int64 = Int64.max - 1) throws(OTAError) -> FileDigest {
-        let file = try RegularFile.open(path, shown: "'\(shown)'")
+        let file = try InputFile.open(path, shown: "'\(shown)'", devices: true)
         defer { file.closeFile() }
         let block = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 16)
         defer { block.deallocate() }

@@ -9,7 +9,7 @@ enum MappedFile {
 
     static func withContents<T>(of path: String, _ what: String,
                                 _ body: (UnsafeRawBufferPointer) throws(OTAError) -> T) throws(OTAError) -> T {
-        let file = try RegularFile.open(path, shown: "\(what) file '\(path)'")
+        let file = try InputFile.open(path, shown: "\(what) file '\(path)'")
         defer { file.closeFile() }
         guard file.size > 0 else { throw .badInput("\(what) file '\(path)' is empty: expected one CBOR item") }
         guard file.size <= Int64(maxBytes) else {
