@@ -14,8 +14,16 @@
  *     library never reads a clock, so every result is reproducible.
  *   - Bytes the library returns are in an ota_buf that the caller releases with ota_buf_free;
  *     never free() them yourself. Borrowed pointers (messages) have their lifetime documented.
+ *   - Every call with an ota_buf out sets it to {NULL, 0} first, before any check (also when
+ *     db is NULL), so after any failure it is {NULL, 0} and ota_buf_free on it is harmless.
+ *     Fixed-size outputs (uint8_t[32]) are written only with exactly that many bytes: a stored
+ *     value of another size is OTA_CORRUPT and the output is left as it was.
  *   - Calls that change state take const char *actor, the identity the host authenticated;
  *     the library checks its roles and writes it to the audit trail.
+ *   - Identities (actor, who, role, kid, bootstrap_admin) follow one rule: 1 to 256 bytes of
+ *     UTF-8, no control character (C0 U+0000-U+001F, DEL U+007F, C1 U+0080-U+009F such as
+ *     U+0085), no whitespace at either end ("root\n", " root", "root\u00a0" are refused).
+ *     Anything else is OTA_BADINPUT naming the argument and the character.
  *   - Options structs start with `unsigned version` and have an *_INIT macro (libgit2), so
  *     fields can be appended without breaking the ABI.
  *
@@ -87,7 +95,8 @@ void ota_buf_free(ota_buf *buf);
 
 /* The message of the last failed handle-free call (ota_resolve, ota_open, ...) on the calling
  * thread, or "not an error". Never NULL. Thread-local storage, valid until the next libota
- * call on the same thread. */
+ * call on the same thread. The buffer is 1024 bytes: a longer message is cut to at most 1023
+ * bytes, at a UTF-8 character boundary (ota_errmsg, owned by the handle, is never cut). */
 const char *ota_last_errmsg(void);
 
 /* ---------------------------------------------------------------------------------------
@@ -100,17 +109,30 @@ typedef struct ota_db ota_db;
 #define OTA_OPEN_MUSTEXIST  0x2u /* fail with OTA_NOTFOUND instead of creating a new store */
 
 typedef struct ota_open_options {
-  unsigned version;            /* OTA_OPEN_OPTIONS_VERSION */
+  unsigned version;            /* OTA_OPEN_OPTIONS_VERSION, or from ota_open_options_init */
   unsigned flags;              /* OTA_OPEN_* bits */
   int busy_timeout_ms;         /* wait for another writer's lock; 0: the default, 5000 */
   const char *bootstrap_admin; /* granted the admin role if the store has no admin yet (a new
                                   store), with an audit entry; NULL: none. This is how the
-                                  first administrator of a store is named. */
+                                  first administrator of a store is named. An identity (see
+                                  the conventions above): "root\n" is OTA_BADINPUT at open. */
   int64_t now;                 /* time of that audit entry */
 } ota_open_options;
 
 #define OTA_OPEN_OPTIONS_VERSION 1
 #define OTA_OPEN_OPTIONS_INIT { OTA_OPEN_OPTIONS_VERSION, 0u, 0, NULL, 0 }
+
+/* Versions (as libgit2): fields are only ever appended, and each new field bumps
+ * OTA_OPEN_OPTIONS_VERSION. ota_open_ex reads opts->version first and then only the fields
+ * that version has, so a program built against an older header keeps working with a newer
+ * library (the fields it does not know take their defaults). A version of 0 (not
+ * initialised) or newer than the library's is OTA_MISUSE. This library reads version 1. */
+
+/* Fills *opts with the defaults of the given version (as OTA_OPEN_OPTIONS_INIT does for
+ * OTA_OPEN_OPTIONS_VERSION): pass OTA_OPEN_OPTIONS_VERSION. For callers that cannot use the
+ * macro (bindings). Errors (ota_last_errmsg): OTA_MISUSE (opts NULL; version 0 or newer than
+ * the library's), *opts then unchanged. Reentrant. */
+int ota_open_options_init(ota_open_options *opts, unsigned version);
 
 /* Opens the store at path, creating it if missing; ":memory:" gives a private in-memory
  * store. The store runs in WAL mode with foreign keys and a 5 s busy timeout, and is migrated
@@ -126,7 +148,9 @@ typedef struct ota_open_options {
 int ota_open(const char *path, ota_db **out);
 
 /* ota_open with options; opts may be NULL (the defaults). Also returns OTA_MISUSE for an
- * unknown opts->version or unknown flags, and OTA_NOTFOUND with OTA_OPEN_MUSTEXIST. */
+ * unknown opts->version or unknown flags, OTA_BADINPUT for a bootstrap_admin that is not a
+ * valid identity (checked before the file is touched), and OTA_NOTFOUND with
+ * OTA_OPEN_MUSTEXIST. */
 int ota_open_ex(const char *path, const ota_open_options *opts, ota_db **out);
 
 /* Closes the handle and frees everything it owns (messages returned by ota_errmsg included).
@@ -239,7 +263,8 @@ int ota_resolve(const uint8_t *snapshot, size_t snapshot_len,
  * Errors (message from ota_last_errmsg()): those of ota_resolve, and
  *   OTA_MISUSE    path is NULL.
  *   OTA_IO        the file cannot be opened, examined or mapped, or is not a regular file
- *                 (the message names the path and the system's reason).
+ *                 (a FIFO, a device, a directory: refused without blocking, even for a FIFO
+ *                 that has no writer; the message names the path and the system's reason).
  *   OTA_BADINPUT  also: the file is empty or larger than 64 GiB.
  * Threads: reentrant, as ota_resolve; several threads may resolve the same file. */
 int ota_resolve_file(const char *path, const uint8_t *rule, size_t rule_len, ota_buf *out);
@@ -298,7 +323,7 @@ typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
  *   OTA_BADINPUT   the snapshot is malformed (see ota_resolve) or longer than 1 GiB, or a
  *                  vehicle is invalid: a VIN that is not 17 VIN characters or fails its
  *                  check digit, a VIN listed twice, an attribute listed twice; or actor is
- *                  not 1 to 256 printable bytes. Nothing is changed.
+ *                  not a valid identity. Nothing is changed.
  *   OTA_DENIED     the actor is neither engineer nor admin.
  *   OTA_CANCELLED  the progress callback returned non-zero.
  *   OTA_STORE      SQLite failed (ota_store_errcode: SQLITE_BUSY when another connection
@@ -355,7 +380,7 @@ int ota_vehicle_get(ota_db *db, const char *vin, ota_buf *out);
  * A new store has no roles until ota_open_ex names its first admin with
  * ota_open_options.bootstrap_admin; that admin grants everything else. A call that needs a
  * role the actor lacks returns OTA_DENIED with a message naming the role(s) that would allow
- * it. Actor and role names: 1 to 256 bytes of UTF-8, no control characters.
+ * it. Actor and role names are identities (see the conventions at the top of this file).
  * Threads: as every call on a handle (one thread at a time per handle).
  * ------------------------------------------------------------------------------------- */
 
@@ -420,9 +445,11 @@ int ota_roles(ota_db *db, const char *who, ota_buf *out);
  * ------------------------------------------------------------------------------------- */
 
 /* Registers a manifest (len bytes of CBOR at manifest, borrowed for the call) as a new draft
- * package and sets *id. The manifest is checked completely: OTA_BADINPUT lists every
- * problem in one message, each with its field path
- * ("manifest has 2 problems: files[2].sha256: expected 32 bytes, found 16; models: empty list").
+ * package and sets *id. The manifest is checked completely: OTA_BADINPUT lists the problems
+ * in one message, each with its field path
+ * ("manifest has 2 problems: files[2].sha256: expected 32 bytes, found 16; models: empty list");
+ * the first 20 are listed and the others counted ("...; ... and 49980 more"), so a manifest
+ * with 50,000 unknown keys fails fast.
  * Any valid CBOR encoding is accepted; the canonical encoding is what is stored.
  * Errors: OTA_MISUSE (db, actor or id NULL; manifest NULL with len > 0), OTA_BADINPUT,
  *         OTA_DENIED (not an engineer), OTA_CONFLICT (name + version already registered; a
@@ -450,6 +477,10 @@ int ota_package_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_b
 /* Streams the local file at path (read in 64 KiB blocks: memory does not grow with the file),
  * measures its size and SHA-256 and records the result for the package's file called name
  * (role engineer; package in draft). Re-verifying replaces the previous result.
+ * path must be a regular file or a device (a partition holding the image): a FIFO (even one
+ * without a writer), a socket or a directory is OTA_IO at once, nothing recorded. Reading
+ * stops one byte past the declared size: a longer file (or /dev/zero) is a mismatch whose
+ * message says "size more than N (expected N)".
  * Returns OTA_OK for a match. A MISMATCH is recorded and audited like a match and then
  * returned as OTA_CORRUPT, with a message giving the measured and the expected size and
  * SHA-256: the call did change the store (the file now counts as a mismatch, and the
@@ -495,7 +526,8 @@ int ota_package_signature(ota_db *db, int64_t id, ota_buf *out);
 
 /* Signs with the Ed25519 key derived from seed (32 bytes: RFC 8032's private key, as
  * libsodium's crypto_sign_seed_keypair and `cryptography`'s from_private_bytes take it),
- * identified by kid (1 to 256 bytes of UTF-8, put in each COSE_Sign1's kid header).
+ * identified by kid (an identity, see the conventions above; put in each COSE_Sign1's kid
+ * header).
  * The seed is copied; the derived secret key stays in the handle's memory (zeroed when it is
  * replaced or the handle closes) and is never written to the store. Replaces any key or
  * signer set before. seed == NULL and kid == NULL removes the key.

@@ -34,8 +34,7 @@ public func ota_audit_head(_ db: OpaquePointer?, _ seq: UnsafeMutablePointer<Int
 @c @implementation
 public func ota_audit_list(_ db: OpaquePointer?, _ after: Int64, _ limit: Int64,
                            _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    onHandle(db) { (h) throws(OTAError) in
-        let out = try Arguments.out(out)
+    onHandle(db, out: out) { (h, out) throws(OTAError) in
         let entries = try Audit.entries(h.store.db, after: after, limit: limit > 0 ? limit : Int64.max)
         try give(AuditEntry.encodeList(entries), to: out)
     }

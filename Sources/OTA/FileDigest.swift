@@ -6,39 +6,36 @@ import OTACore
 struct FileDigest {
     static let blockBytes = 64 << 10
 
+    /// Bytes read: the file's size, or `limit + 1` when the file is longer than `limit`.
     var size: Int64
+    /// Of the bytes read; meaningful only when `isComplete`.
     var sha256: [UInt8]
+    /// False when reading stopped past `limit` (the file is longer, or endless as /dev/zero).
+    var isComplete: Bool
 
-    /// `path` is the caller's C string, opened as given; `shown` names it in messages.
-    static func measure(path: UnsafePointer<CChar>, shown: String) throws(OTAError) -> FileDigest {
-        guard let file = fopen(path, "rb") else {
-            throw OTAError(.io, "cannot open '\(shown)': \(describeErrno())")
-        }
-        defer { fclose(file) }
+    /// `path` is the caller's C string, opened as given; `shown` names it in messages. Reading
+    /// stops once more than `limit` bytes were read: a file longer than its declared size is a
+    /// mismatch whatever follows.
+    static func measure(path: UnsafePointer<CChar>, shown: String,
+                        limit: Int64 = Int64.max - 1) throws(OTAError) -> FileDigest {
+        let file = try InputFile.open(path, shown: "'\(shown)'", devices: true)
+        defer { file.closeFile() }
         let block = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 16)
         defer { block.deallocate() }
         var hash = SHA256()
         var size: Int64 = 0
-        while true {
-            let n = fread(block, 1, blockBytes, file)
-            if n > 0 {
-                hash.update(UnsafeRawBufferPointer(start: block, count: n))
-                let (sum, overflow) = size.addingReportingOverflow(Int64(n))
-                guard !overflow else { throw OTAError(.io, "'\(shown)' is larger than \(Int64.max) bytes") }
-                size = sum
+        while size <= limit {
+            // Never read (much) past the limit: one byte more tells that the file is longer.
+            let wanted = Int(min(Int64(blockBytes), limit - size + 1))
+            let n = read(file.fd, block, wanted)
+            if n < 0 {
+                if ota_errno() == EINTR { continue }
+                throw systemError("cannot read '\(shown)' after \(size) bytes")
             }
-            if n < blockBytes {
-                guard ferror(file) == 0 else {
-                    throw OTAError(.io, "cannot read '\(shown)' after \(size) bytes: \(describeErrno())")
-                }
-                break
-            }
+            if n == 0 { break }
+            hash.update(UnsafeRawBufferPointer(start: block, count: n))
+            size += Int64(n)  // n <= limit - size + 1, so no overflow
         }
-        return FileDigest(size: size, sha256: hash.finalize())
-    }
-
-    static func describeErrno() -> String {
-        guard let text = strerror(ota_errno()) else { return "error \(ota_errno())" }
-        return String(cString: text)
+        return FileDigest(size: size, sha256: hash.finalize(), isComplete: size <= limit)
     }
 }

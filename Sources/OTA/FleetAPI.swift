@@ -6,8 +6,7 @@ import OTAStore
 public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                              _ snapshot: UnsafePointer<UInt8>?, _ len: Int, _ progress: ota_progress_fn?,
                              _ ctx: UnsafeMutableRawPointer?, _ summary: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    summary?.pointee = ota_buf(data: nil, len: 0)
-    return onHandle(db) { (h) throws(OTAError) in
+    onHandle(db, optionalOut: summary) { (h, summary) throws(OTAError) in
         let actor = try Arguments.actor(actor)
         let bytes = try Arguments.bytes(snapshot, len, "snapshot")
         let report: ImportProgress = { done, total in
@@ -23,9 +22,7 @@ public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>
 
 @c @implementation
 public func ota_fleet_export(_ db: OpaquePointer?, _ now: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    out?.pointee = ota_buf(data: nil, len: 0)
-    return onHandle(db) { (h) throws(OTAError) in
-        let out = try Arguments.out(out)
+    onHandle(db, out: out) { (h, out) throws(OTAError) in
         let encoder = try FleetExport.encoder(h.store.db, now: now)
         // Joined straight into the caller's buffer: a large fleet is not copied once more.
         try give(encoder.header(), encoder.vehicles, to: out)
@@ -35,9 +32,7 @@ public func ota_fleet_export(_ db: OpaquePointer?, _ now: Int64, _ out: UnsafeMu
 @c @implementation
 public func ota_vehicle_get(_ db: OpaquePointer?, _ vin: UnsafePointer<CChar>?,
                             _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    out?.pointee = ota_buf(data: nil, len: 0)
-    return onHandle(db) { (h) throws(OTAError) in
-        let out = try Arguments.out(out)
+    onHandle(db, out: out) { (h, out) throws(OTAError) in
         let vin = try Arguments.string(vin, "vin")
         try give(try VehicleDocument.get(h.store.db, vin: vin), to: out)
     }

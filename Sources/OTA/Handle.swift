@@ -1,4 +1,3 @@
-import CShim
 import OTACore
 import OTAStore
 
@@ -34,9 +33,7 @@ final class DBHandle {
     }
 }
 
-let okMessage = "not an error"
-
-func copyCString(_ s: String) -> UnsafeMutablePointer<CChar> {
+private func copyCString(_ s: String) -> UnsafeMutablePointer<CChar> {
     let utf8 = Array(s.utf8)
     let p = UnsafeMutablePointer<CChar>.allocate(capacity: utf8.count + 1)
     for (i, b) in utf8.enumerated() { p[i] = CChar(bitPattern: b) }
@@ -44,14 +41,3 @@ func copyCString(_ s: String) -> UnsafeMutablePointer<CChar> {
     return p
 }
 
-/// Stores the message of a handle-free call in the calling thread's buffer.
-func recordThreadMessage(_ error: OTAError?) -> Int32 {
-    let text = Array((error?.message ?? okMessage).utf8)
-    let buffer = ota_tls_msg()
-    var n = min(text.count, Int(OTA_TLS_MSG_CAP) - 1)
-    // Never cut a UTF-8 sequence in half: back up to a lead byte.
-    while n > 0 && n < text.count && text[n] & 0xC0 == 0x80 { n -= 1 }
-    for i in 0..<n { buffer?[i] = CChar(bitPattern: text[i]) }
-    buffer?[n] = 0
-    return error?.code.rawValue ?? 0
-}

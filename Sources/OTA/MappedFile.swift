@@ -9,26 +9,15 @@ enum MappedFile {
 
     static func withContents<T>(of path: String, _ what: String,
                                 _ body: (UnsafeRawBufferPointer) throws(OTAError) -> T) throws(OTAError) -> T {
-        let fd = ota_open_readonly(path)
-        guard fd >= 0 else { throw ioError("cannot open \(what) file '\(path)'") }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw ioError("cannot stat \(what) file '\(path)'") }
-        guard ota_is_regular_file(&info) != 0 else {
-            throw OTAError(.io, "\(what) file '\(path)' is not a regular file")
+        let file = try InputFile.open(path, shown: "\(what) file '\(path)'")
+        defer { file.closeFile() }
+        guard file.size > 0 else { throw .badInput("\(what) file '\(path)' is empty: expected one CBOR item") }
+        guard file.size <= Int64(maxBytes) else {
+            throw .badInput("\(what) file '\(path)' is \(file.size) bytes, over the \(maxBytes)-byte limit: split it into shards")
         }
-        let size = Int(info.st_size)
-        guard size > 0 else { throw .badInput("\(what) file '\(path)' is empty: expected one CBOR item") }
-        guard size <= maxBytes else {
-            throw .badInput("\(what) file '\(path)' is \(size) bytes, over the \(maxBytes)-byte limit: split it into shards")
-        }
-        guard let base = ota_map_readonly(fd, size) else { throw ioError("cannot map \(what) file '\(path)'") }
+        let size = Int(file.size)
+        guard let base = ota_map_readonly(file.fd, size) else { throw systemError("cannot map \(what) file '\(path)'") }
         defer { munmap(UnsafeMutableRawPointer(mutating: base), size) }
         return try body(UnsafeRawBufferPointer(start: base, count: size))
-    }
-
-    private static func ioError(_ what: String) -> OTAError {
-        let reason = strerror(ota_errno()).map { String(cString: $0) } ?? "error \(ota_errno())"
-        return OTAError(.io, "\(what): \(reason)")
     }
 }

@@ -16,8 +16,7 @@ public func ota_package_register(_ db: OpaquePointer?, _ actor: UnsafePointer<CC
 
 @c @implementation
 public func ota_package_get(_ db: OpaquePointer?, _ id: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    onHandle(db) { (h) throws(OTAError) in
-        let out = try Arguments.out(out)
+    onHandle(db, out: out) { (h, out) throws(OTAError) in
         try give(Packages.info(h.store.db, package: id), to: out)
     }
 }
@@ -25,8 +24,7 @@ public func ota_package_get(_ db: OpaquePointer?, _ id: Int64, _ out: UnsafeMuta
 @c @implementation
 public func ota_package_list(_ db: OpaquePointer?, _ filter: UnsafePointer<UInt8>?, _ filterLen: Int,
                              _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    onHandle(db) { (h) throws(OTAError) in
-        let out = try Arguments.out(out)
+    onHandle(db, out: out) { (h, out) throws(OTAError) in
         let parsed = try PackageFilter.parse(try Arguments.bytes(filter, filterLen, "filter"))
         try give(Packages.list(h.store.db, filter: parsed), to: out)
     }
@@ -42,11 +40,16 @@ public func ota_package_verify_file(_ db: OpaquePointer?, _ actor: UnsafePointer
         let shown = try Arguments.path(path, "path")
         guard let path else { throw .misuse("path is NULL") }
         // Refuse before hashing what may be gigabytes; the store checks again when recording.
-        try Packages.requireFileCheckAllowed(h.store.db, actor: actor, package: id, file: name)
-        let digest = try FileDigest.measure(path: path, shown: shown)
+        let declared = try Packages.requireFileCheckAllowed(h.store.db, actor: actor, package: id, file: name)
+        // Reading stops one byte past the declared size (/dev/zero would never end).
+        let digest = try FileDigest.measure(path: path, shown: shown, limit: declared)
         let result = try Packages.recordFileCheck(h.store.db, actor: actor, now: now, package: id,
                                                   file: name, size: digest.size, sha256: digest.sha256)
-        if case .mismatch(let message) = result { throw .corrupt(message) }
+        guard case .mismatch(let message) = result else { return }
+        guard digest.isComplete else {
+            throw .corrupt("file '\(name)' of package \(id) does not match its manifest: size more than \(declared) (expected \(declared)); reading stopped there; recorded as a mismatch")
+        }
+        throw .corrupt(message)
     }
 }
 
@@ -87,8 +90,7 @@ public func ota_package_withdraw(_ db: OpaquePointer?, _ actor: UnsafePointer<CC
 
 @c @implementation
 public func ota_package_signature(_ db: OpaquePointer?, _ id: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    onHandle(db) { (h) throws(OTAError) in
-        let out = try Arguments.out(out)
+    onHandle(db, out: out) { (h, out) throws(OTAError) in
         try give(Packages.signature(h.store.db, package: id), to: out)
     }
 }

@@ -5,9 +5,7 @@ import OTACore
 public func ota_resolve(_ snapshot: UnsafePointer<UInt8>?, _ snapshotLen: Int,
                         _ rule: UnsafePointer<UInt8>?, _ ruleLen: Int,
                         _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    out?.pointee = ota_buf(data: nil, len: 0)  // a failed call leaves nothing to free
-    return handleFree { () throws(OTAError) in
-        let out = try Arguments.out(out)
+    handleFree(out: out) { (out) throws(OTAError) in
         let ruleBytes = try Arguments.bytes(rule, ruleLen, "rule")
         let snapshotBytes = try Arguments.bytes(snapshot, snapshotLen, "snapshot")
         // The rule first: a malformed rule is reported before a large snapshot is read.
@@ -20,9 +18,7 @@ public func ota_resolve(_ snapshot: UnsafePointer<UInt8>?, _ snapshotLen: Int,
 @c @implementation
 public func ota_resolve_file(_ path: UnsafePointer<CChar>?, _ rule: UnsafePointer<UInt8>?, _ ruleLen: Int,
                              _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
-    out?.pointee = ota_buf(data: nil, len: 0)
-    return handleFree { () throws(OTAError) in
-        let out = try Arguments.out(out)
+    handleFree(out: out) { (out) throws(OTAError) in
         let path = try Arguments.string(path, "path")
         let rule = try TargetRule.decode(try Arguments.bytes(rule, ruleLen, "rule"))
         try MappedFile.withContents(of: path, "snapshot") { (snapshot) throws(OTAError) in

@@ -15,23 +15,17 @@ public func ota_open_ex(_ path: UnsafePointer<CChar>?, _ opts: UnsafePointer<ota
     return handleFree { () throws(OTAError) in
         let out = try Arguments.out(out)
         let path = try Arguments.string(path, "path")
-        var options = StoreOptions()
-        if let o = opts?.pointee {
-            guard o.version == UInt32(OTA_OPEN_OPTIONS_VERSION) else {
-                throw .misuse("ota_open_options.version is \(o.version); this libota knows \(OTA_OPEN_OPTIONS_VERSION)")
-            }
-            let known = UInt32(OTA_OPEN_READONLY | OTA_OPEN_MUSTEXIST)
-            guard o.flags & ~known == 0 else { throw .misuse("unknown ota_open_options.flags 0x\(String(o.flags, radix: 16))") }
-            guard o.busy_timeout_ms >= 0 else { throw .badInput("busy_timeout_ms is negative") }
-            options.readOnly = o.flags & UInt32(OTA_OPEN_READONLY) != 0
-            options.mustExist = o.flags & UInt32(OTA_OPEN_MUSTEXIST) != 0
-            if o.busy_timeout_ms > 0 { options.busyTimeoutMilliseconds = o.busy_timeout_ms }
-            options.bootstrapAdmin = try Arguments.optionalString(o.bootstrap_admin, "bootstrap_admin")
-            options.now = o.now
-        }
+        let options = try OpenOptions.read(opts)
         let store = try Store.open(path: path, options: options)
         let handle = DBHandle(store: store)
         out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
+    }
+}
+
+@c @implementation
+public func ota_open_options_init(_ opts: UnsafeMutablePointer<ota_open_options>?, _ version: UInt32) -> Int32 {
+    handleFree { () throws(OTAError) in
+        try OpenOptions.initialise(try Arguments.out(opts, "opts"), version: version)
     }
 }
 

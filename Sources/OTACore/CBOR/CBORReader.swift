@@ -136,20 +136,20 @@ private final class TreeBuilder {
             pairs.reserveCapacity(frame.items.count / 2)
             var i = 0
             while i < frame.items.count {
-                let key = frame.items[i]
-                if pairs.contains(where: { $0.key == key }) {
-                    fail("duplicate map key in the map starting at byte \(frame.start)")
-                    return nil
-                }
-                pairs.append(CBORPair(key, frame.items[i + 1]))
+                pairs.append(CBORPair(frame.items[i], frame.items[i + 1]))
                 i += 2
+            }
+            // Sorted, not compared pairwise: a 16 MiB map of short keys must not take hours.
+            if let dup = CBORKeyOrder.firstDuplicate(pairs.map { $0.key }) {
+                fail("duplicate map key (entry \(dup)) in the map starting at byte \(frame.start)")
+                return nil
             }
             return .map(pairs)
         case .indefiniteBytes:
             return .bytes(frame.chunk)
         case .indefiniteText:
-            guard let s = validUTF8(frame.chunk) else { return nil }
-            return .text(s)
+            // Every chunk was checked; valid pieces make a valid whole.
+            return .text(String(decoding: frame.chunk, as: UTF8.self))
         case .tag:
             return nil
         }
@@ -180,6 +180,11 @@ private final class TreeBuilder {
             guard (top.kind == .indefiniteText) == text else {
                 fail("indefinite-length string chunk of the wrong type")
                 return
+            }
+            // RFC 8949 §3.2.3: each chunk is valid UTF-8 on its own; a character split
+            // between chunks is malformed, even if the joined bytes would be valid.
+            if text && String(validating: bytes, as: UTF8.self) == nil {
+                return fail("a chunk of an indefinite-length text string is not valid UTF-8 on its own (a character split between chunks?)")
             }
             stack[stack.count - 1].chunk.append(contentsOf: bytes)
             return

@@ -25,6 +25,9 @@ public struct ByteStringSet {
 
     /// Sets larger than this get a hash index.
     public static let hashedAbove = 16
+    /// The longest member a slot can describe (16 bits of length). A set with a longer
+    /// member is searched by comparison instead: slower, never wrong.
+    public static let maxHashedLength = 0xFFFF
 
     public init(_ members: [String]) {
         var sorted = members.map { Array($0.utf8) }
@@ -44,7 +47,7 @@ public struct ByteStringSet {
         var filter: [UInt64] = []
         // Hashed when large and addressable in a slot (rules are at most 16 MiB anyway).
         let longest = (0..<n).map { starts[$0 + 1] - starts[$0] }.max() ?? 0
-        if n > Self.hashedAbove && storage.count < Int(UInt32.max) && longest <= 0xFFFF {
+        if n > Self.hashedAbove && storage.count < Int(UInt32.max) && longest <= Self.maxHashedLength {
             var capacity = 64
             while capacity < 2 * n { capacity <<= 1 }  // load factor <= 1/2
             slots = [UInt64](repeating: 0, count: capacity)
@@ -109,7 +112,11 @@ public struct ByteStringSet {
     /// A large set: the slot holding the member, or -1.
     @inlinable
     func find(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int {
-        storage.withUnsafeBufferPointer { s in
+        // A slot holds a 16-bit length: no member of a hashed set is longer, and a longer
+        // query would spill into the tag bits and could match a shorter member's slot, then
+        // be compared over its own length, past the member (and past the storage).
+        guard n >= 0, n <= Self.maxHashedLength else { return -1 }
+        return storage.withUnsafeBufferPointer { s in
             slots.withUnsafeBufferPointer { sl in
                 guard let base = s.baseAddress else { return -1 }
                 let mask = sl.count &- 1

@@ -10,13 +10,15 @@ public enum FileCheckResult: Equatable {
 extension Packages {
     /// Everything that would refuse a file check, checked before the caller spends time
     /// hashing a large file: the role (engineer), the package, its state (draft), the file.
+    /// Returns the file's declared size, past which the caller need not read.
+    @discardableResult
     public static func requireFileCheckAllowed(_ db: SQLiteConnection, actor: String, package id: Int64,
-                                               file name: String) throws(OTAError) {
-        try db.read { () throws(OTAError) in
+                                               file name: String) throws(OTAError) -> Int64 {
+        try db.read { () throws(OTAError) -> Int64 in
             try Roles.require(db, actor: actor, anyOf: [.engineer], for: "verifying package files")
             let p = try load(db, id)
             try PackageLifecycle.requireFileChecksAllowed(p.state, package: id)
-            _ = try expected(db, package: id, file: name)
+            return try expected(db, package: id, file: name).0
         }
     }
 
