@@ -28,7 +28,7 @@ store_src := $(shell find Sources/OTAStore -name '*.swift' | sort)
 api_src   := $(shell find Sources/OTA -name '*.swift' | sort)
 shims     := $(wildcard Sources/C*/*.h Sources/C*/module.modulemap) include/ota.h
 
-.PHONY: all deps build embedded test test-swift test-c test-python check-runtime demo bench clean
+.PHONY: all deps build embedded test test-swift test-c test-asan test-python check-runtime demo bench clean
 
 
 all: build embedded
@@ -80,29 +80,52 @@ deps:
 	@.ci/install-deps
 
 test: deps
-	@$(MAKE) --no-print-directory test-swift test-c test-python check-runtime
+	@$(MAKE) --no-print-directory test-swift test-c test-asan test-python check-runtime
 
 test-swift:
 	swift test
 
 # Every C test is built twice from the same source: as C99 and as C++.
 C_TESTS := $(patsubst Tests/c/%.c,$(BUILD)/tests/%,$(wildcard Tests/c/*.c))
+C_TEST_HEADERS := $(wildcard Tests/c/*.h) include/ota.h
 
-$(BUILD)/tests/%: Tests/c/%.c Tests/c/check.h include/ota.h $(BUILD)/libota.a
+$(BUILD)/tests/%: Tests/c/%.c $(C_TEST_HEADERS) $(BUILD)/libota.a
 	@mkdir -p $(BUILD)/tests
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
-$(BUILD)/tests/%-cxx: Tests/c/%.c Tests/c/check.h include/ota.h $(BUILD)/libota.a
+$(BUILD)/tests/%-cxx: Tests/c/%.c $(C_TEST_HEADERS) $(BUILD)/libota.a
 	@mkdir -p $(BUILD)/tests
-	$(CXX) -x c++ -std=c++17 -Wall -Wextra -Werror -I include -o $@ $< -x none $(LDLIBS_STATIC)
+	$(CXX) -x c++ -std=c++17 $(CWARN) -I include -o $@ $< -x none $(LDLIBS_STATIC)
 
 test-c: $(C_TESTS) $(addsuffix -cxx,$(C_TESTS))
 	@set -e; for t in $(C_TESTS); do (cd $(BUILD)/tests && ./$$(basename $$t) && ./$$(basename $$t)-cxx); done
+
+# The same C tests and the quickstart (on a fresh store in a temporary directory) under
+# AddressSanitizer (leaks included) and UndefinedBehaviorSanitizer: any report fails the run.
+ASAN_CC    ?= gcc
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -g
+ASAN_TESTS := $(patsubst Tests/c/%.c,$(BUILD)/asan/%,$(wildcard Tests/c/*.c)) $(BUILD)/asan/quickstart
+ASAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+
+$(BUILD)/asan/%: Tests/c/%.c $(C_TEST_HEADERS) $(BUILD)/libota.a
+	@mkdir -p $(BUILD)/asan
+	$(ASAN_CC) -std=c99 $(CWARN) $(ASAN_FLAGS) -I include -o $@ $< $(LDLIBS_STATIC)
+
+$(BUILD)/asan/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
+	@mkdir -p $(BUILD)/asan
+	$(ASAN_CC) -std=c99 $(CWARN) $(ASAN_FLAGS) -I include -o $@ $< $(LDLIBS_STATIC)
+
+test-asan: $(ASAN_TESTS)
+	@set -e; for t in $(filter-out %/quickstart,$(ASAN_TESTS)); do (cd $(BUILD)/asan && $(ASAN_ENV) ./$$(basename $$t)); done
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	  (cd "$$dir" && $(ASAN_ENV) $(CURDIR)/$(BUILD)/asan/quickstart demo.db > quickstart.log) \
+	  || { cat "$$dir/quickstart.log"; exit 1; }; echo "quickstart (asan): ok"
 
 test-python: $(BUILD)/libota.so
 	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
 
 $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
+	@mkdir -p $(BUILD)
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
 demo: deps

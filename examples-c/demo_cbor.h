@@ -1,5 +1,7 @@
-/* demo_cbor.h: the documents of the quickstart, built with libcbor's encoders as an OEM's own
- * tools would build them: a small fleet snapshot, a package manifest and a target rule. */
+/* demo_cbor.h: the documents of the quickstart are built with libcbor, as an OEM's own tools
+ * would build them: items made with cbor_build_* and cbor_new_*, put into arrays and maps
+ * with cbor_array_push / cbor_map_add (cbor_move hands each item to its container), and
+ * serialized once with cbor_serialize_alloc. These few helpers only shorten that. */
 #ifndef DEMO_CBOR_H
 #define DEMO_CBOR_H
 
@@ -9,48 +11,57 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A growing output buffer fed by libcbor's cbor_encode_* functions. */
+/* An encoded document, malloc'd: free(doc.data) when done. */
 typedef struct demo_out {
   unsigned char *data;
-  size_t len, cap;
+  size_t len;
 } demo_out;
 
-static void out_room(demo_out *o, size_t n) {
-  if (o->len + n <= o->cap) return;
-  size_t cap = o->cap ? o->cap * 2 : 4096;
-  while (cap < o->len + n) cap *= 2;
-  unsigned char *p = (unsigned char *)realloc(o->data, cap);
-  if (!p) { fprintf(stderr, "out of memory\n"); exit(1); }
-  o->data = p;
-  o->cap = cap;
+static cbor_item_t *demo_need(cbor_item_t *item) {
+  if (!item) { fprintf(stderr, "out of memory\n"); exit(1); }
+  return item;
 }
 
-#define OUT_HEAD(o, call) do { out_room((o), 9); (o)->len += (call); } while (0)
-
-static void out_uint(demo_out *o, uint64_t v) { OUT_HEAD(o, cbor_encode_uint(v, o->data + o->len, 9)); }
-static void out_array(demo_out *o, size_t n) { OUT_HEAD(o, cbor_encode_array_start(n, o->data + o->len, 9)); }
-static void out_map(demo_out *o, size_t n) { OUT_HEAD(o, cbor_encode_map_start(n, o->data + o->len, 9)); }
-static void out_null(demo_out *o) { OUT_HEAD(o, cbor_encode_null(o->data + o->len, 9)); }
-static void out_bool(demo_out *o, int b) { OUT_HEAD(o, cbor_encode_bool(b != 0, o->data + o->len, 9)); }
-
-static void out_text(demo_out *o, const char *s) {
-  size_t n = strlen(s);
-  OUT_HEAD(o, cbor_encode_string_start(n, o->data + o->len, 9));
-  out_room(o, n);
-  memcpy(o->data + o->len, s, n);
-  o->len += n;
+/* An unsigned integer in its shortest encoding (libcbor keeps the width it is built with). */
+static cbor_item_t *demo_uint(uint64_t v) {
+  if (v <= 0xff) return demo_need(cbor_build_uint8((uint8_t)v));
+  if (v <= 0xffff) return demo_need(cbor_build_uint16((uint16_t)v));
+  if (v <= 0xffffffffu) return demo_need(cbor_build_uint32((uint32_t)v));
+  return demo_need(cbor_build_uint64(v));
 }
 
-static void out_bytes(demo_out *o, const uint8_t *b, size_t n) {
-  OUT_HEAD(o, cbor_encode_bytestring_start(n, o->data + o->len, 9));
-  out_room(o, n);
-  memcpy(o->data + o->len, b, n);
-  o->len += n;
+static cbor_item_t *demo_text(const char *s) { return demo_need(cbor_build_string(s)); }
+
+/* Appends item to array (which takes it over). */
+static void demo_push(cbor_item_t *array, cbor_item_t *item) {
+  if (!cbor_array_push(array, cbor_move(item))) { fprintf(stderr, "out of memory\n"); exit(1); }
 }
 
-static void out_texts(demo_out *o, const char *const *list, size_t n) {
-  out_array(o, n);
-  for (size_t i = 0; i < n; i++) out_text(o, list[i]);
+/* Adds key => value to map (which takes both over). */
+static void demo_add(cbor_item_t *map, cbor_item_t *key, cbor_item_t *value) {
+  struct cbor_pair p;
+  p.key = cbor_move(key);
+  p.value = cbor_move(value);
+  if (!cbor_map_add(map, p)) { fprintf(stderr, "out of memory\n"); exit(1); }
+}
+
+static void demo_put(cbor_item_t *map, const char *key, cbor_item_t *value) { demo_add(map, demo_text(key), value); }
+
+/* An array of n text strings. */
+static cbor_item_t *demo_texts(const char *const *list, size_t n) {
+  cbor_item_t *a = demo_need(cbor_new_definite_array(n));
+  for (size_t i = 0; i < n; i++) demo_push(a, demo_text(list[i]));
+  return a;
+}
+
+/* Serializes a document and releases its items. */
+static demo_out demo_serialize(cbor_item_t *doc) {
+  demo_out o = {NULL, 0};
+  size_t cap = 0;
+  o.len = cbor_serialize_alloc(doc, &o.data, &cap);
+  cbor_decref(&doc);
+  if (o.len == 0) { fprintf(stderr, "cannot serialize\n"); exit(1); }
+  return o;
 }
 
 /* ISO 3779 / North-American VIN check digit (position 9), as the import verifies it. */

@@ -50,39 +50,46 @@ static void make_vin(int i, char vin[18]) {
   vin[8] = vin_check_digit(vin);
 }
 
-/* A snapshot of the fleet; `updated` vehicles (every 4th) report BCM 2.5.0. */
+/* A snapshot of the fleet; `updated` vehicles (every 4th) report BCM 2.5.0.
+ * {0: 1, 1: taken, 3: [[vin, model, variant, powertrain, market, produced, ecus, engine-no,
+ * chassis-no, attributes], ...]}: all strings inline (a string table is optional). */
 static demo_out fleet_snapshot(int64_t taken, int updated) {
-  demo_out o = {NULL, 0, 0};
-  out_map(&o, 3);
-  out_uint(&o, 0); out_uint(&o, 1);            /* format version */
-  out_uint(&o, 1); out_uint(&o, (uint64_t)taken);
-  out_uint(&o, 3); out_array(&o, FLEET);
+  cbor_item_t *vehicles = demo_need(cbor_new_definite_array(FLEET));
   for (int i = 0; i < FLEET; i++) {
     char vin[18], serial[24], engine[24];
     make_vin(i, vin);
     snprintf(serial, sizeof serial, "SN-BCM-%07d", i);
     snprintf(engine, sizeof engine, "EN%08d", i * 7);
-    out_array(&o, 10);
-    out_text(&o, vin);
-    out_text(&o, models[i % 2]);
-    out_text(&o, i % 3 ? "comfort" : "sport");
-    out_text(&o, i % 5 ? "petrol" : "electric");
-    out_text(&o, markets[i % 6]);
-    out_uint(&o, (uint64_t)(T0 - 86400 * 400 + 3600 * (int64_t)i));
-    out_array(&o, 3);
-    out_array(&o, 5);
-    out_text(&o, "BCM"); out_text(&o, bcm_hw[i % 3]);
-    out_text(&o, updated && i % 4 == 0 ? "2.5.0" : bcm_sw[(i / 3) % 3]);
-    out_text(&o, "CAL-17"); out_text(&o, serial);
-    out_array(&o, 4);
-    out_text(&o, "ABS"); out_text(&o, "ABS-9"); out_text(&o, "7.1"); out_null(&o);
-    out_array(&o, 3);
-    out_text(&o, "IVI"); out_text(&o, "IVI-2"); out_text(&o, "11.0.3");
-    out_text(&o, engine);
-    out_null(&o); /* no chassis number recorded */
-    out_map(&o, 1); out_text(&o, "tow-hitch"); out_bool(&o, i % 7 == 0);
+    cbor_item_t *bcm = demo_need(cbor_new_definite_array(5)), *abs = demo_need(cbor_new_definite_array(4));
+    cbor_item_t *ivi = demo_need(cbor_new_definite_array(3)), *ecus = demo_need(cbor_new_definite_array(3));
+    demo_push(bcm, demo_text("BCM")); demo_push(bcm, demo_text(bcm_hw[i % 3]));
+    demo_push(bcm, demo_text(updated && i % 4 == 0 ? "2.5.0" : bcm_sw[(i / 3) % 3]));
+    demo_push(bcm, demo_text("CAL-17")); demo_push(bcm, demo_text(serial));
+    demo_push(abs, demo_text("ABS")); demo_push(abs, demo_text("ABS-9")); demo_push(abs, demo_text("7.1"));
+    demo_push(abs, demo_need(cbor_new_null())); /* no calibration */
+    demo_push(ivi, demo_text("IVI")); demo_push(ivi, demo_text("IVI-2")); demo_push(ivi, demo_text("11.0.3"));
+    demo_push(ecus, bcm); demo_push(ecus, abs); demo_push(ecus, ivi);
+    cbor_item_t *attributes = demo_need(cbor_new_definite_map(1));
+    demo_put(attributes, "tow-hitch", demo_need(cbor_build_bool(i % 7 == 0)));
+
+    cbor_item_t *v = demo_need(cbor_new_definite_array(10));
+    demo_push(v, demo_text(vin));
+    demo_push(v, demo_text(models[i % 2]));
+    demo_push(v, demo_text(i % 3 ? "comfort" : "sport"));
+    demo_push(v, demo_text(i % 5 ? "petrol" : "electric"));
+    demo_push(v, demo_text(markets[i % 6]));
+    demo_push(v, demo_uint((uint64_t)(T0 - 86400 * 400 + 3600 * (int64_t)i)));
+    demo_push(v, ecus);
+    demo_push(v, demo_text(engine));
+    demo_push(v, demo_need(cbor_new_null())); /* no chassis number recorded */
+    demo_push(v, attributes);
+    demo_push(vehicles, v);
   }
-  return o;
+  cbor_item_t *doc = demo_need(cbor_new_definite_map(3));
+  demo_add(doc, demo_uint(0), demo_uint(1)); /* format version */
+  demo_add(doc, demo_uint(1), demo_uint((uint64_t)taken));
+  demo_add(doc, demo_uint(3), vehicles);
+  return demo_serialize(doc);
 }
 
 static int progress(void *ctx, uint64_t done, uint64_t total) {
@@ -119,28 +126,29 @@ static const char *pkg_from[] = {"2.4.0", "2.4.1"};
 
 static demo_out package_manifest(const uint8_t sha256[32], size_t size) {
   static const char *powertrains[] = {"petrol", "electric"};
-  demo_out o = {NULL, 0, 0};
-  out_map(&o, 15);
-  out_text(&o, "name"); out_text(&o, "bcm-comfort-lighting");
-  out_text(&o, "version"); out_text(&o, "2.5.0");
-  out_text(&o, "ecu"); out_text(&o, "BCM");
-  out_text(&o, "category"); out_text(&o, "bugfix");
-  out_text(&o, "release-type"); out_text(&o, "routine");
-  out_text(&o, "issue"); out_text(&o, "Interior lights stay on after locking (field reports FR-2291)");
-  out_text(&o, "protocol"); out_text(&o, "CAN-FD");
-  out_text(&o, "powertrains"); out_texts(&o, powertrains, 2);
-  out_text(&o, "models"); out_texts(&o, models, 2);
-  out_text(&o, "hw"); out_texts(&o, pkg_hw, 2);
-  out_text(&o, "from"); out_texts(&o, pkg_from, 2);
-  out_text(&o, "to"); out_text(&o, "2.5.0");
-  out_text(&o, "files"); out_array(&o, 1); out_map(&o, 4);
-  out_text(&o, "name"); out_text(&o, "bcm-2.5.0.bin");
-  out_text(&o, "size"); out_uint(&o, size);
-  out_text(&o, "sha256"); out_bytes(&o, sha256, 32);
-  out_text(&o, "uri"); out_text(&o, "s3://oem-ota-artifacts/bcm/2.5.0/bcm-2.5.0.bin");
-  out_text(&o, "release-notes"); out_text(&o, "Fixes the interior light timeout.");
-  out_text(&o, "release-counter"); out_uint(&o, 25);
-  return o;
+  cbor_item_t *file = demo_need(cbor_new_definite_map(4)), *files = demo_need(cbor_new_definite_array(1));
+  demo_put(file, "name", demo_text("bcm-2.5.0.bin"));
+  demo_put(file, "size", demo_uint(size));
+  demo_put(file, "sha256", demo_need(cbor_build_bytestring(sha256, 32)));
+  demo_put(file, "uri", demo_text("s3://oem-ota-artifacts/bcm/2.5.0/bcm-2.5.0.bin"));
+  demo_push(files, file);
+  cbor_item_t *m = demo_need(cbor_new_definite_map(15));
+  demo_put(m, "name", demo_text("bcm-comfort-lighting"));
+  demo_put(m, "version", demo_text("2.5.0"));
+  demo_put(m, "ecu", demo_text("BCM"));
+  demo_put(m, "category", demo_text("bugfix"));
+  demo_put(m, "release-type", demo_text("routine"));
+  demo_put(m, "issue", demo_text("Interior lights stay on after locking (field reports FR-2291)"));
+  demo_put(m, "protocol", demo_text("CAN-FD"));
+  demo_put(m, "powertrains", demo_texts(powertrains, 2));
+  demo_put(m, "models", demo_texts(models, 2));
+  demo_put(m, "hw", demo_texts(pkg_hw, 2));
+  demo_put(m, "from", demo_texts(pkg_from, 2));
+  demo_put(m, "to", demo_text("2.5.0"));
+  demo_put(m, "files", files);
+  demo_put(m, "release-notes", demo_text("Fixes the interior light timeout."));
+  demo_put(m, "release-counter", demo_uint(25));
+  return demo_serialize(m);
 }
 
 static int64_t register_and_release(ota_db *db, int64_t now) {
@@ -184,15 +192,14 @@ static int64_t register_and_release(ota_db *db, int64_t now) {
  * narrowed to the markets of the first wave. */
 static demo_out target_rule(void) {
   static const char *wave1[] = {"DE", "FR", "US"};
-  demo_out o = {NULL, 0, 0};
-  out_map(&o, 6);
-  out_text(&o, "ecu"); out_text(&o, "BCM");
-  out_text(&o, "hw"); out_texts(&o, pkg_hw, 2);
-  out_text(&o, "from"); out_texts(&o, pkg_from, 2);
-  out_text(&o, "to"); out_text(&o, "2.5.0");
-  out_text(&o, "models"); out_texts(&o, models, 2);
-  out_text(&o, "markets"); out_texts(&o, wave1, 3);
-  return o;
+  cbor_item_t *r = demo_need(cbor_new_definite_map(6));
+  demo_put(r, "ecu", demo_text("BCM"));
+  demo_put(r, "hw", demo_texts(pkg_hw, 2));
+  demo_put(r, "from", demo_texts(pkg_from, 2));
+  demo_put(r, "to", demo_text("2.5.0"));
+  demo_put(r, "models", demo_texts(models, 2));
+  demo_put(r, "markets", demo_texts(wave1, 3));
+  return demo_serialize(r);
 }
 
 static void resolve_from_store(ota_db *db, int64_t now) {

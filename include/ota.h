@@ -330,9 +330,14 @@ typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
  *                  held the write lock past the busy timeout, SQLITE_FULL, ...).
  *   OTA_NOMEM.
  *   OTA_ERROR      the snapshot's bytes changed while the call read them (it reads them
- *                  twice); nothing is changed.
- * Threads: one thread per handle; the call holds the store's write lock for its duration
- *   (other handles keep reading the data as it was before). */
+ *                  twice and compares a digest of what each pass read); nothing is changed.
+ *   On OTA_OK the import is committed and the summary is the caller's: the summary is
+ *   built and allocated before the commit, so OTA_NOMEM never follows an import that
+ *   happened.
+ * Threads: one thread per handle. The first pass (checking) reads only the snapshot and
+ *   holds no lock on the store: other handles keep writing meanwhile (from the progress
+ *   callback too). The second pass holds the store's write lock until it commits (other
+ *   handles keep reading the data as it was before). */
 int ota_fleet_import(ota_db *db, const char *actor, int64_t now, const uint8_t *snapshot,
                      size_t len, ota_progress_fn progress, void *ctx, ota_buf *summary);
 
@@ -346,8 +351,10 @@ int ota_fleet_import(ota_db *db, const char *actor, int64_t now, const uint8_t *
  * trailing fields left out when absent). Reads one consistent view of the store.
  * out: on OTA_OK, the caller's to ota_buf_free (about 240 bytes per vehicle); on failure
  *   {NULL, 0}.
- * Errors: OTA_MISUSE (db or out is NULL), OTA_BADINPUT (now < 0), OTA_CORRUPT (stored
- *   attributes that are not a CBOR map), OTA_STORE, OTA_NOMEM.
+ * Errors: OTA_MISUSE (db or out is NULL), OTA_BADINPUT (now < 0), OTA_CORRUPT (a stored
+ *   value outside the schema, the message naming its row: text that is not UTF-8, a VIN that
+ *   is not 17 VIN characters, a negative time, attributes that are not a CBOR map of text
+ *   keys to text, integers or booleans, NULL where none is allowed), OTA_STORE, OTA_NOMEM.
  * Threads: one thread per handle. */
 int ota_fleet_export(ota_db *db, int64_t now, ota_buf *out);
 
@@ -363,7 +370,9 @@ int ota_fleet_export(ota_db *db, int64_t now, ota_buf *out);
  * vin: NUL-terminated, borrowed for the call. out: on OTA_OK, the caller's to ota_buf_free;
  *   on failure {NULL, 0}.
  * Errors: OTA_MISUSE (db, vin or out is NULL), OTA_BADINPUT (vin is not UTF-8),
- *   OTA_NOTFOUND (no vehicle with that VIN), OTA_CORRUPT, OTA_STORE, OTA_NOMEM.
+ *   OTA_NOTFOUND (no vehicle with that VIN), OTA_CORRUPT (a stored value outside the schema,
+ *   as for ota_fleet_export; negative slots and removal or history times too), OTA_STORE,
+ *   OTA_NOMEM.
  * Threads: one thread per handle. */
 int ota_vehicle_get(ota_db *db, const char *vin, ota_buf *out);
 

@@ -1,4 +1,5 @@
 import COTA
+import CShim
 import OTACore
 import OTAStore
 
@@ -13,11 +14,40 @@ public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>
             guard let progress else { return true }
             return progress(ctx, done, total) == 0
         }
-        let result = try FleetImport.run(h.store.db, actor: actor, now: now, scan: { (body) throws(OTAError) in
+        // The summary's buffer is allocated before COMMIT (an allocation that fails rolls the
+        // import back); after COMMIT it is only handed over, which cannot fail.
+        let pending = try FleetImport.run(h.store.db, actor: actor, now: now, scan: { (body) throws(OTAError) in
             try Snapshot.forEachVehicle(bytes, body)
-        }, progress: report)
-        if let summary { try give(result.encode(), to: summary) }
+        }, progress: report) { (_, encoded) throws(OTAError) -> PendingResult? in
+            summary == nil ? nil : try PendingResult(encoded)
+        }
+        if let summary, let pending { pending.hand(to: summary) }
     }
+}
+
+/// A result already copied into a malloc'd buffer but not yet the caller's: freed unless
+/// handed over (so a transaction that fails after allocating it leaks nothing).
+final class PendingResult {
+    private var data: UnsafeMutablePointer<UInt8>?
+    private let count: Int
+
+    init(_ bytes: [UInt8]) throws(OTAError) {
+        guard let p = malloc(max(bytes.count, 1))?.assumingMemoryBound(to: UInt8.self) else {
+            throw OTAError(.noMemory, "cannot allocate \(bytes.count) bytes for the result")
+        }
+        bytes.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { p.update(from: base, count: b.count) }
+        }
+        data = p
+        count = bytes.count
+    }
+
+    func hand(to out: UnsafeMutablePointer<ota_buf>) {
+        out.pointee = ota_buf(data: data, len: count)
+        data = nil
+    }
+
+    deinit { free(data) }
 }
 
 @c @implementation

@@ -4,28 +4,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
 
 #include "ota.h"
 #include "check.h"
+#include "cbor_build.h"
 
 #define T0 1780000000u
 #define NOW 1790000000
 
-/* A one-vehicle snapshot, written by hand:
- * {0: 1, 1: T0, 3: [[vin, "M", "V", "P", "DE", T0 - 1000, [["BCM", "H", sw]]]]} */
+/* One vehicle of a snapshot: [vin, "M", "V", "P", market, 1000, [["BCM", "H", sw]]]. */
+static cbor_item_t *vehicle(const char *vin, const char *market, const char *sw) {
+  return cb_array(7, cb_text(vin), cb_text("M"), cb_text("V"), cb_text("P"), cb_text(market), cb_uint(1000),
+                  cb_array(1, cb_array(3, cb_text("BCM"), cb_text("H"), cb_text(sw))));
+}
+
+/* A one-vehicle snapshot, {0: 1, 1: T0, 3: [vehicle]}, copied into out (128 bytes). */
 static size_t snapshot(uint8_t *out, const char *vin, const char *sw) {
-  size_t n = 0;
-  static const uint8_t top[] = {0xa3, 0x00, 0x01, 0x01, 0x1a};
-  memcpy(out + n, top, sizeof top); n += sizeof top;
-  out[n++] = (uint8_t)(T0 >> 24); out[n++] = (uint8_t)(T0 >> 16); out[n++] = (uint8_t)(T0 >> 8); out[n++] = (uint8_t)T0;
-  out[n++] = 0x03; out[n++] = 0x81; out[n++] = 0x87;
-  out[n++] = 0x71; memcpy(out + n, vin, 17); n += 17;
-  static const uint8_t fields[] = {0x61, 'M', 0x61, 'V', 0x61, 'P', 0x62, 'D', 'E', 0x19, 0x03, 0xe8,
-                                   0x81, 0x83, 0x63, 'B', 'C', 'M', 0x61, 'H'};
-  memcpy(out + n, fields, sizeof fields); n += sizeof fields;
-  size_t len = strlen(sw);
-  out[n++] = (uint8_t)(0x60 + len); memcpy(out + n, sw, len); n += len;
+  cb_doc d = cb_encode(cb_map(3, cb_uint(0), cb_uint(1), cb_uint(1), cb_uint(T0),
+                              cb_uint(3), cb_array(1, vehicle(vin, "DE", sw))));
+  size_t n = d.len <= 128 ? d.len : 0;
+  memcpy(out, d.data, n);
+  cb_free(&d);
   return n;
+}
+
+/* A snapshot of n vehicles (market DE: no check digit), VINs WLXFLEET0TS + 6 digits. */
+static cb_doc fleet(int n, const char *sw) {
+  cbor_item_t *vehicles = cb_array_of((size_t)n);
+  for (int i = 0; i < n; i++) {
+    char vin[18];
+    snprintf(vin, sizeof vin, "WLXFLEET0TS%06d", i);
+    cb_push(vehicles, vehicle(vin, "DE", sw));
+  }
+  return cb_encode(cb_map(3, cb_uint(0), cb_uint(1), cb_uint(1), cb_uint(T0), cb_uint(3), vehicles));
 }
 
 static int stop_at_first(void *ctx, uint64_t done, uint64_t total) {
@@ -157,10 +169,120 @@ static void test_cancel_and_roles(void) {
   ota_close(db);
 }
 
+/* A store file with admin alice, and its path (removed by the caller). */
+static ota_db *open_file(const char *path) {
+  remove(path);
+  ota_open_options opts = OTA_OPEN_OPTIONS_INIT;
+  opts.bootstrap_admin = "alice";
+  ota_db *db = NULL;
+  CHECK(ota_open_ex(path, &opts, &db) == OTA_OK);
+  return db;
+}
+
+static void remove_store(const char *path) {
+  char name[256];
+  remove(path);
+  snprintf(name, sizeof name, "%s-wal", path);
+  remove(name);
+  snprintf(name, sizeof name, "%s-shm", path);
+  remove(name);
+}
+
+/* Another handle on the store grants a role while the import's check pass runs. */
+struct writer { ota_db *other; int check_calls, granted; };
+static int grant_while_checking(void *ctx, uint64_t done, uint64_t total) {
+  struct writer *w = (struct writer *)ctx;
+  (void)done;
+  if (total == 0) {
+    w->check_calls++;
+    w->granted += ota_grant(w->other, "alice", NOW, "gwen", "gateway") == OTA_OK;
+  }
+  return 0;
+}
+
+static void test_check_pass_holds_no_lock(void) {
+  const char *path = "test_fleet_lock.db";
+  ota_db *db = open_file(path), *other = NULL;
+  CHECK(ota_open(path, &other) == OTA_OK);
+  cb_doc snap = fleet(10001, "1.0"); /* the check pass reports after 10,000 vehicles */
+  struct writer w = {other, 0, 0};
+  ota_buf summary = {NULL, 0};
+  CHECK(ota_fleet_import(db, "alice", NOW, snap.data, snap.len, grant_while_checking, &w, &summary) == OTA_OK);
+  CHECK(w.check_calls == 1 && w.granted == 1);
+  CHECK(summary.len > 0);
+  ota_buf_free(&summary);
+  ota_buf doc = {NULL, 0};
+  CHECK(ota_vehicle_get(other, "WLXFLEET0TS010000", &doc) == OTA_OK);
+  ota_buf_free(&doc);
+  cb_free(&snap);
+  ota_close(other);
+  ota_close(db);
+  remove_store(path);
+}
+
+/* Between the two passes ("before writing": done 0 of a known total) the caller's buffer
+ * changes: an inline software version. */
+static int change_between_passes(void *ctx, uint64_t done, uint64_t total) {
+  uint8_t *sw = (uint8_t *)ctx;
+  if (done == 0 && total > 0) sw[2] = '9'; /* "1.0" -> "1.9" */
+  return 0;
+}
+
+static void test_snapshot_changed_between_passes(void) {
+  ota_db *db = open_store();
+  uint8_t snap[128];
+  size_t len = snapshot(snap, "1M8GDM9AXKP042788", "1.0");
+  ota_buf summary = {NULL, 0};
+  CHECK(ota_fleet_import(db, "alice", NOW, snap, len, change_between_passes, snap + len - 3, &summary) == OTA_ERROR);
+  CHECK_MSG(ota_errmsg(db), "the snapshot changed between the import's two passes");
+  CHECK(summary.data == NULL && summary.len == 0);
+  ota_buf doc = {NULL, 0};
+  CHECK(ota_vehicle_get(db, "1M8GDM9AXKP042788", &doc) == OTA_NOTFOUND);
+  ota_close(db);
+}
+
+/* Raw SQL on the store file, as another tool would write it. */
+static void tamper(const char *path, const char *sql) {
+  sqlite3 *raw = NULL;
+  CHECK(sqlite3_open(path, &raw) == SQLITE_OK);
+  CHECK(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK);
+  sqlite3_close(raw);
+}
+
+static void test_tampered_store(void) {
+  const char *path = "test_fleet_tampered.db";
+  ota_db *db = open_file(path);
+  uint8_t snap[128];
+  size_t len = snapshot(snap, "1M8GDM9AXKP042788", "1.0");
+  CHECK(ota_fleet_import(db, "alice", NOW, snap, len, NULL, NULL, NULL) == OTA_OK);
+  ota_close(db);
+  tamper(path, "UPDATE vehicles SET produced = -5");
+  CHECK(ota_open(path, &db) == OTA_OK);
+  uint8_t junk = 0;
+  ota_buf out = {&junk, 1};
+  CHECK(ota_fleet_export(db, NOW, &out) == OTA_CORRUPT);
+  CHECK_MSG(ota_errmsg(db), "stored vehicle row 1 (VIN '1M8GDM9AXKP042788'): produced is -5");
+  CHECK(out.data == NULL && out.len == 0);
+  CHECK(ota_vehicle_get(db, "1M8GDM9AXKP042788", &out) == OTA_CORRUPT);
+  CHECK_MSG(ota_errmsg(db), "produced is -5");
+  CHECK(out.data == NULL && out.len == 0);
+  ota_close(db);
+  tamper(path, "UPDATE vehicles SET produced = 5, attributes = x'a1636b6579a0'"); /* {"key": {}} */
+  CHECK(ota_open(path, &db) == OTA_OK);
+  CHECK(ota_fleet_export(db, NOW, &out) == OTA_CORRUPT);
+  CHECK_MSG(ota_errmsg(db), "attribute 'key' is a map");
+  CHECK(ota_vehicle_get(db, "1M8GDM9AXKP042788", &out) == OTA_CORRUPT);
+  ota_close(db);
+  remove_store(path);
+}
+
 int main(void) {
   test_null_arguments();
   test_import_export_get();
   test_bad_snapshots();
   test_cancel_and_roles();
+  test_check_pass_holds_no_lock();
+  test_snapshot_changed_between_passes();
+  test_tampered_store();
   return check_report("test_fleet");
 }

@@ -5,46 +5,41 @@
 #include <stdio.h>
 #include <string.h>
 
-static int passed, failed;
+#include "check.h"
+#include "cbor_build.h"
 
-#define CHECK(cond) do { if (cond) passed++; else { failed++; \
-  fprintf(stderr, "%s:%d: CHECK(%s) failed\n", __FILE__, __LINE__, #cond); } } while (0)
-#define CHECK_RC(db, call, want) do { int rc_ = (call); if (rc_ == (want)) passed++; else { failed++; \
+#define CHECK_RC(db, call, want) do { int rc_ = (call); if (rc_ == (want)) check_passed++; else { check_failed++; \
   fprintf(stderr, "%s:%d: %s returned %s, expected %s: %s\n", __FILE__, __LINE__, #call, \
           ota_code_name(rc_), ota_code_name(want), ota_errmsg(db)); } } while (0)
-#define HAS(db, text) CHECK(strstr(ota_errmsg(db), (text)) != NULL)
+#define HAS(db, text) CHECK_MSG(ota_errmsg(db), (text))
 
-/* A minimal CBOR encoder: enough for a manifest. */
+/* A document in a fixed buffer, so that e.b stays valid whatever order a call's arguments are
+ * evaluated in (manifest(&e, ...) fills it in the same call). */
 typedef struct { uint8_t b[4096]; size_t n; } enc;
-static void head(enc *e, unsigned major, uint64_t v) {
-  uint8_t m = (uint8_t)(major << 5);
-  if (v < 24) { e->b[e->n++] = (uint8_t)(m | v); return; }
-  if (v < 256) { e->b[e->n++] = m | 24; e->b[e->n++] = (uint8_t)v; return; }
-  e->b[e->n++] = m | 25; e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v;
+
+static size_t keep(enc *e, cb_doc d) {
+  e->n = d.len <= sizeof e->b ? d.len : 0;
+  if (e->n) memcpy(e->b, d.data, d.len);
+  cb_free(&d);
+  return e->n;
 }
-static void txt(enc *e, const char *s) { head(e, 3, strlen(s)); memcpy(e->b + e->n, s, strlen(s)); e->n += strlen(s); }
-static void bin(enc *e, const uint8_t *p, size_t n) { head(e, 2, n); memcpy(e->b + e->n, p, n); e->n += n; }
-static void kv(enc *e, const char *k, const char *v) { txt(e, k); txt(e, v); }
-static void list1(enc *e, const char *k, const char *v) { txt(e, k); head(e, 4, 1); txt(e, v); }
 
 static const uint8_t content[] = "flash image bytes\n";
 
 static size_t manifest(enc *e, const char *version, unsigned counter, size_t sha_len) {
   uint8_t sha[32];
   crypto_hash_sha256(sha, content, sizeof content - 1);
-  e->n = 0;
-  head(e, 5, 15);
-  kv(e, "name", "ABS-fw"); kv(e, "version", version); kv(e, "ecu", "ABS");
-  kv(e, "category", "recall"); kv(e, "release-type", "critical");
-  kv(e, "issue", "Brake pressure sensor drift"); kv(e, "protocol", "CAN");
-  list1(e, "powertrains", "hybrid"); list1(e, "models", "Aurora"); list1(e, "hw", "ABS-HW-7");
-  list1(e, "from", "0.9"); kv(e, "to", version);
-  txt(e, "files"); head(e, 4, 1); head(e, 5, 4);
-  kv(e, "name", "abs.bin"); txt(e, "size"); head(e, 0, sizeof content - 1);
-  txt(e, "sha256"); bin(e, sha, sha_len); kv(e, "uri", "s3://ota/abs.bin");
-  kv(e, "release-notes", "Recalibrated drift compensation.");
-  txt(e, "release-counter"); head(e, 0, counter);
-  return e->n;
+  cbor_item_t *file = cb_map(4, cb_text("name"), cb_text("abs.bin"), cb_text("size"), cb_uint(sizeof content - 1),
+                             cb_text("sha256"), cb_bytes(sha, sha_len), cb_text("uri"), cb_text("s3://ota/abs.bin"));
+  return keep(e, cb_encode(cb_map(15,
+      cb_text("name"), cb_text("ABS-fw"), cb_text("version"), cb_text(version), cb_text("ecu"), cb_text("ABS"),
+      cb_text("category"), cb_text("recall"), cb_text("release-type"), cb_text("critical"),
+      cb_text("issue"), cb_text("Brake pressure sensor drift"), cb_text("protocol"), cb_text("CAN"),
+      cb_text("powertrains"), cb_array(1, cb_text("hybrid")), cb_text("models"), cb_array(1, cb_text("Aurora")),
+      cb_text("hw"), cb_array(1, cb_text("ABS-HW-7")), cb_text("from"), cb_array(1, cb_text("0.9")),
+      cb_text("to"), cb_text(version), cb_text("files"), cb_array(1, file),
+      cb_text("release-notes"), cb_text("Recalibrated drift compensation."),
+      cb_text("release-counter"), cb_uint(counter))));
 }
 
 /* The "HSM": a libsodium key in the context, and a switch to make it fail. */
@@ -65,7 +60,7 @@ int main(void) {
   if (ota_open_ex(":memory:", &opts, &db) != OTA_OK) { fprintf(stderr, "open: %s\n", ota_last_errmsg()); return 1; }
   if (sodium_init() < 0) return 1;
   const int64_t now = 1700000000;
-  enc e;
+  enc e = {{0}, 0};
   int64_t id = -1;
   ota_buf out = { NULL, 0 };
   uint8_t key[32];
@@ -214,15 +209,11 @@ int main(void) {
   /* list with a filter */
   {
     enc f;
-    f.n = 0;
-    head(&f, 5, 1);
-    kv(&f, "state", "withdrawn");
+    keep(&f, cb_encode(cb_map(1, cb_text("state"), cb_text("withdrawn"))));
     CHECK_RC(db, ota_package_list(db, f.b, f.n, &out), OTA_OK);
     CHECK(out.len > 0 && out.data[0] == 0x81);
     ota_buf_free(&out);
-    f.n = 0;
-    head(&f, 5, 1);
-    kv(&f, "state", "lost");
+    keep(&f, cb_encode(cb_map(1, cb_text("state"), cb_text("lost"))));
     CHECK_RC(db, ota_package_list(db, f.b, f.n, &out), OTA_BADINPUT);
     CHECK_RC(db, ota_package_list(db, NULL, 0, &out), OTA_OK);
     ota_buf_free(&out);
@@ -232,6 +223,5 @@ int main(void) {
   remove("test_packages_abs.bin");
   remove("test_packages_bad.bin");
   ota_close(db);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed == 0 ? 0 : 1;
+  return check_report("test_packages");
 }

@@ -9,38 +9,19 @@
 
 #include "ota.h"
 #include "check.h"
+#include "cbor_build.h"
 
 enum { VEHICLES = 3000, SPLIT = 1234 };
-
-typedef struct { uint8_t *b; size_t n, cap; } W;
-
-static void put(W *w, const void *p, size_t n) {
-  if (w->n + n > w->cap) {
-    w->cap = (w->n + n) * 2;
-    w->b = (uint8_t *)realloc(w->b, w->cap);
-    if (!w->b) { perror("realloc"); exit(1); }
-  }
-  memcpy(w->b + w->n, p, n);
-  w->n += n;
-}
-static void head(W *w, int major, uint64_t v) {
-  uint8_t h[5], mt = (uint8_t)(major << 5);
-  if (v < 24) { h[0] = (uint8_t)(mt | v); put(w, h, 1); return; }
-  if (v < 256) { h[0] = mt | 24; h[1] = (uint8_t)v; put(w, h, 2); return; }
-  h[0] = mt | 26;
-  for (int i = 0; i < 4; i++) h[1 + i] = (uint8_t)(v >> (24 - 8 * i));
-  put(w, h, 5);
-}
-static void text(W *w, const char *s) { head(w, 3, strlen(s)); put(w, s, strlen(s)); }
 
 /* The string table of a shard: `reverse` lists it backwards, so the two shards' indices differ. */
 static const char *table[] = {"IVI", "GW", "Aster", "Borealis", "DE", "FR", "US", "HW-1", "HW-2", "4.0", "4.1", "5.0"};
 enum { NTABLE = sizeof table / sizeof table[0] };
 
-static void str(W *w, const char *s, int reverse) {
+/* A str field: its string-table index, or the text inline if the table lacks it. */
+static cbor_item_t *str(const char *s, int reverse) {
   for (int i = 0; i < NTABLE; i++)
-    if (!strcmp(table[i], s)) { head(w, 0, (uint64_t)(reverse ? NTABLE - 1 - i : i)); return; }
-  text(w, s);
+    if (!strcmp(table[i], s)) return cb_uint((uint64_t)(reverse ? NTABLE - 1 - i : i));
+  return cb_text(s);
 }
 
 static void vin(int i, char out[18]) {
@@ -51,50 +32,41 @@ static void vin(int i, char out[18]) {
 }
 
 /* Vehicles [from, to) of the fleet as one snapshot. */
-static W shard(int from, int to, int reverse) {
-  W w = {NULL, 0, 0};
+static cb_doc shard(int from, int to, int reverse) {
   static const char *models[] = {"Aster", "Borealis"}, *markets[] = {"DE", "FR", "US"};
   static const char *hw[] = {"HW-1", "HW-2", "HW-3"}, *sw[] = {"4.0", "4.1", "5.0", "3.9"};
-  head(&w, 5, 4);
-  head(&w, 0, 0); head(&w, 0, 1);
-  head(&w, 0, 1); head(&w, 0, 1780000000u);
-  head(&w, 0, 2); head(&w, 4, NTABLE);
-  for (int i = 0; i < NTABLE; i++) text(&w, table[reverse ? NTABLE - 1 - i : i]);
-  head(&w, 0, 3); head(&w, 4, (uint64_t)(to - from));
+  cbor_item_t *strings = cb_array_of(NTABLE), *vehicles = cb_array_of((size_t)(to - from));
+  for (int i = 0; i < NTABLE; i++) cb_push(strings, cb_text(table[reverse ? NTABLE - 1 - i : i]));
   for (int i = from; i < to; i++) {
     char v[18];
     vin(i, v);
-    head(&w, 4, 7);
-    text(&w, v); str(&w, models[i % 2], reverse); text(&w, "base"); text(&w, "petrol");
-    str(&w, markets[i % 3], reverse); head(&w, 0, 1600000000u + (uint64_t)i);
     int ivis = i % 11 == 0 ? 2 : (i % 13 == 0 ? 0 : 1); /* some with two IVIs, some with none */
-    head(&w, 4, (uint64_t)(1 + ivis));
-    head(&w, 4, 3); str(&w, "GW", reverse); str(&w, "HW-1", reverse); str(&w, "4.0", reverse);
-    for (int k = 0; k < ivis; k++) {
-      head(&w, 4, 3); str(&w, "IVI", reverse); str(&w, hw[(i + k) % 3], reverse); str(&w, sw[(i / 3 + k) % 4], reverse);
-    }
+    cbor_item_t *ecus = cb_array_of((size_t)(1 + ivis));
+    cb_push(ecus, cb_array(3, str("GW", reverse), str("HW-1", reverse), str("4.0", reverse)));
+    for (int k = 0; k < ivis; k++)
+      cb_push(ecus, cb_array(3, str("IVI", reverse), str(hw[(i + k) % 3], reverse), str(sw[(i / 3 + k) % 4], reverse)));
+    cb_push(vehicles, cb_array(7, cb_text(v), str(models[i % 2], reverse), cb_text("base"), cb_text("petrol"),
+                               str(markets[i % 3], reverse), cb_uint(1600000000u + (uint64_t)i), ecus));
   }
-  return w;
+  return cb_encode(cb_map(4, cb_uint(0), cb_uint(1), cb_uint(1), cb_uint(1780000000u),
+                          cb_uint(2), strings, cb_uint(3), vehicles));
 }
 
-static W rule(void) {
-  W w = {NULL, 0, 0};
-  head(&w, 5, 5);
-  text(&w, "ecu"); text(&w, "IVI");
-  text(&w, "hw"); head(&w, 4, 2); text(&w, "HW-1"); text(&w, "HW-2");
-  text(&w, "from"); head(&w, 4, 2); text(&w, "4.0"); text(&w, "4.1");
-  text(&w, "to"); text(&w, "5.0");
-  text(&w, "markets"); head(&w, 4, 2); text(&w, "DE"); text(&w, "US");
-  return w;
+static cb_doc rule(void) {
+  return cb_encode(cb_map(5, cb_text("ecu"), cb_text("IVI"),
+                          cb_text("hw"), cb_array(2, cb_text("HW-1"), cb_text("HW-2")),
+                          cb_text("from"), cb_array(2, cb_text("4.0"), cb_text("4.1")),
+                          cb_text("to"), cb_text("5.0"),
+                          cb_text("markets"), cb_array(2, cb_text("DE"), cb_text("US"))));
 }
 
-struct job { W snapshot, rule; int rc; ota_buf out; };
+struct job { cb_doc snapshot, rule; int rc; ota_buf out; };
 
 static void *resolve_job(void *arg) {
   struct job *j = (struct job *)arg;
   j->out.data = NULL;
   j->out.len = 0;
-  j->rc = ota_resolve(j->snapshot.b, j->snapshot.n, j->rule.b, j->rule.n, &j->out);
+  j->rc = ota_resolve(j->snapshot.data, j->snapshot.len, j->rule.data, j->rule.len, &j->out);
   return NULL;
 }
 
@@ -124,7 +96,7 @@ static uint64_t excluded(cbor_item_t *doc, const char *reason) {
 }
 
 int main(void) {
-  W r = rule();
+  cb_doc r = rule();
   struct job whole = {shard(0, VEHICLES, 0), r, -1, {NULL, 0}};
   struct job a = {shard(0, SPLIT, 0), r, -1, {NULL, 0}};
   struct job b = {shard(SPLIT, VEHICLES, 1), r, -1, {NULL, 0}};
@@ -164,9 +136,9 @@ int main(void) {
   ota_buf_free(&whole.out);
   ota_buf_free(&a.out);
   ota_buf_free(&b.out);
-  free(whole.snapshot.b);
-  free(a.snapshot.b);
-  free(b.snapshot.b);
-  free(r.b);
+  cb_free(&whole.snapshot);
+  cb_free(&a.snapshot);
+  cb_free(&b.snapshot);
+  cb_free(&r);
   return check_report("test_resolve_shards");
 }

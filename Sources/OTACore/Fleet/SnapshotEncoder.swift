@@ -68,11 +68,7 @@ public struct SnapshotEncoder {
         body.mapHeader(keyed.count)
         for (key, value) in keyed {
             body.unsigned(key)
-            switch value {
-            case .text(let s): body.text(s)
-            case .int(let n): body.int(n)
-            case .bool(let b): body.bool(b)
-            }
+            value.write(to: &body)
         }
     }
 

@@ -16,10 +16,29 @@ public struct SnapshotHeader: Equatable {
     }
 }
 
+/// A vehicle attribute's value: `tstr / int / bool` (an int within Int64).
 public enum AttributeValue: Equatable {
     case text(String)
     case int(Int64)
     case bool(Bool)
+
+    /// The one place an attribute value becomes CBOR: in snapshots, in the stored form and
+    /// in vehicle documents.
+    public func write(to w: inout CBORWriter) {
+        switch self {
+        case .text(let s): w.text(s)
+        case .int(let n): w.int(n)
+        case .bool(let b): w.bool(b)
+        }
+    }
+
+    /// The attribute value a decoded item holds; nil for an item no attribute may be.
+    public init?(_ item: CBOR) {
+        if let s = item.text { self = .text(s); return }
+        if case .bool(let b) = item { self = .bool(b); return }
+        guard let n = item.int64 else { return nil }
+        self = .int(n)
+    }
 }
 
 public struct SnapshotAttribute: Equatable {

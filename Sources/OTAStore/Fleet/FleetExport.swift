@@ -3,36 +3,44 @@ import OTACore
 /// The current inventory as a fleet snapshot: vehicles in the order they entered the store
 /// (a first import's snapshot order), each vehicle's ECUs in the order they were first listed,
 /// ECUs that the latest snapshot no longer listed left out. The same store gives the same bytes.
+/// Every stored value is checked as it is read (`StoredRow`): a tampered row is `.corrupt`.
 public enum FleetExport {
     public static func encoder(_ db: SQLiteConnection, now: Int64) throws(OTAError) -> SnapshotEncoder {
         guard now >= 0 else { throw .badInput("now is \(now); a snapshot time is not negative") }
         // One read transaction: a consistent view while another connection writes.
-        return try db.transaction(immediate: false) { () throws(OTAError) -> SnapshotEncoder in
+        return try db.read { () throws(OTAError) -> SnapshotEncoder in
             var encoder = SnapshotEncoder(taken: now)
             let vehicles = try db.prepare("""
                 SELECT id, vin, model, variant, powertrain, market, produced, engine_no, chassis_no, \
                 attributes FROM vehicles ORDER BY id
                 """)
             let ecus = try db.prepare("""
-                SELECT node, hw, sw, calibration, serial FROM ecus \
+                SELECT id, node, hw, sw, calibration, serial FROM ecus \
                 WHERE vehicle_id = ? AND removed IS NULL ORDER BY id
                 """)
             var position = 0
-            while try vehicles.step() {
-                let vin = vehicles.text(1) ?? ""
-                var v = SnapshotVehicle(index: position, vin: vin, model: vehicles.text(2) ?? "",
-                                        variant: vehicles.text(3) ?? "", powertrain: vehicles.text(4) ?? "",
-                                        market: vehicles.text(5) ?? "", produced: vehicles.int64(6), ecus: [],
-                                        engineNo: vehicles.text(7), chassisNo: vehicles.text(8),
-                                        attributes: try StoredAttributes.decode(vehicles.blob(9), vin: vin))
-                ecus.rewind()
-                ecus.bind(1, vehicles.int64(0))
-                while try ecus.step() {
-                    v.ecus.append(SnapshotECU(node: ecus.text(0) ?? "", hw: ecus.text(1) ?? "", sw: ecus.text(2) ?? "",
-                                              calibration: ecus.text(3), serial: ecus.text(4)))
+            try vehicles.forEachRow { (s) throws(OTAError) -> Bool in
+                let id = s.int64(0)
+                let row = StoredRow(s: s, name: "vehicle row \(id)")
+                let vin = try row.vin(1)
+                let named = StoredRow(s: s, name: "vehicle row \(id) (VIN \(VIN.quoted(vin)))")
+                var v = SnapshotVehicle(index: position, vin: vin, model: try named.text(2, "model"),
+                                        variant: try named.text(3, "variant"), powertrain: try named.text(4, "powertrain"),
+                                        market: try named.text(5, "market"), produced: try named.uint(6, "produced"),
+                                        ecus: [], engineNo: try named.optionalText(7, "engine_no"),
+                                        chassisNo: try named.optionalText(8, "chassis_no"),
+                                        attributes: try named.attributes(9))
+                ecus.bind(1, id)
+                try ecus.forEachRow { (e) throws(OTAError) -> Bool in
+                    let r = StoredRow(s: e, name: "ECU row \(e.int64(0)) of vehicle row \(id)")
+                    v.ecus.append(SnapshotECU(node: try r.text(1, "node"), hw: try r.text(2, "hw"), sw: try r.text(3, "sw"),
+                                              calibration: try r.optionalText(4, "calibration"),
+                                              serial: try r.optionalText(5, "serial")))
+                    return true
                 }
                 encoder.add(v)
                 position += 1
+                return true
             }
             return encoder
         }

@@ -26,25 +26,24 @@ public struct ImportSummary: Equatable {
 
     public init() {}
 
-    /// A CBOR map with text keys in deterministic order (length first, then bytewise).
+    /// The summary as a CBOR map (`CBORMapBuilder`: keys in deterministic order).
     public func encode() -> [UInt8] {
-        var w = CBORWriter(capacity: 192)
-        w.mapHeader(10)
-        w.text("added"); w.int(Int64(added))
-        w.text("stale"); w.int(Int64(stale))
-        w.text("changed"); w.int(Int64(changed))
-        w.text("vehicles"); w.int(Int64(vehicles))
-        w.text("unchanged"); w.int(Int64(unchanged))
-        w.text("ecus-added"); w.int(Int64(ecusAdded))
-        w.text("ecu-changes")
-        w.mapHeader(4)
-        w.text("hw"); w.int(Int64(hwChanges))
-        w.text("sw"); w.int(Int64(swChanges))
-        w.text("serial"); w.int(Int64(serialChanges))
-        w.text("calibration"); w.int(Int64(calibrationChanges))
-        w.text("ecus-changed"); w.int(Int64(ecusChanged))
-        w.text("ecus-removed"); w.int(Int64(ecusRemoved))
-        w.text("snapshot-time"); w.int(snapshotTime)
-        return w.bytes
+        var doc = CBORMapBuilder()
+        doc.int("snapshot-time", snapshotTime)
+        doc.int("vehicles", vehicles)
+        doc.int("added", added)
+        doc.int("changed", changed)
+        doc.int("unchanged", unchanged)
+        doc.int("stale", stale)
+        doc.int("ecus-added", ecusAdded)
+        doc.int("ecus-changed", ecusChanged)
+        doc.int("ecus-removed", ecusRemoved)
+        doc.map("ecu-changes") { m in
+            m.int("hw", hwChanges)
+            m.int("sw", swChanges)
+            m.int("calibration", calibrationChanges)
+            m.int("serial", serialChanges)
+        }
+        return doc.encoded
     }
 }

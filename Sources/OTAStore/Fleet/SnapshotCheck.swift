@@ -21,13 +21,17 @@ struct CheckedSnapshot {
     var header: SnapshotHeader
     var count: Int
     var keys: [KeyedPosition]
+    /// What the pass read (`VehicleDigest`), for the write pass to compare.
+    var digest: [UInt8]
 }
 
-/// The first pass of an import: validates every vehicle before the store is touched.
+/// The first pass of an import: validates every vehicle before the store is touched. It
+/// reads only the snapshot, so it runs before the import takes the write lock.
 enum SnapshotCheck {
     static func run(_ scan: VehicleScan, progress: @escaping ImportProgress) throws(OTAError) -> CheckedSnapshot {
         var keys: [KeyedPosition] = []
         var position = 0
+        var digest = VehicleDigest()
         let header = try scan { (v) throws(OTAError) in
             guard position < Int(Int32.max) else { throw .badInput("snapshot has more than \(Int32.max) vehicles") }
             do throws(OTAError) {
@@ -37,6 +41,7 @@ enum SnapshotCheck {
             } catch {
                 throw error.prefixed("snapshot: vehicle \(position)")
             }
+            digest.add(v)
             position += 1
             if position % FleetImport.progressInterval == 0 {
                 try FleetImport.report(progress, UInt64(position), 0, "after checking \(position) vehicles")
@@ -48,7 +53,7 @@ enum SnapshotCheck {
         guard header.taken >= 0 else { throw .badInput("snapshot time \(header.taken) is negative") }
         keys.sort()
         try rejectDuplicates(keys)
-        return CheckedSnapshot(header: header, count: position, keys: keys)
+        return CheckedSnapshot(header: header, count: position, keys: keys, digest: digest.finish())
     }
 
     /// Names the first repeated VIN in snapshot order: the pair whose second listing comes

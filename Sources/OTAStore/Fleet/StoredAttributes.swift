@@ -24,39 +24,30 @@ enum StoredAttributes {
         w.mapHeader(sorted.count)
         for a in sorted {
             w.text(a.key)
-            switch a.value {
-            case .text(let s): w.text(s)
-            case .int(let n): w.int(n)
-            case .bool(let b): w.bool(b)
-            }
+            a.value.write(to: &w)
         }
         return w.bytes
     }
 
-    /// The stored form back as attributes, in stored order; a blob that is not such a map is
-    /// reported as corrupt data.
-    static func decode(_ blob: [UInt8]?, vin: String) throws(OTAError) -> [SnapshotAttribute] {
+    /// The stored form back as attributes, in stored order; a blob that is not a map of text
+    /// keys to tstr / int / bool is reported as corrupt data of `row`.
+    static func decode(_ blob: [UInt8]?, row: String) throws(OTAError) -> [SnapshotAttribute] {
         guard let blob else { return [] }
         let value: CBOR
         do throws(OTAError) {
             value = try CBORReader.decode(blob, maxDepth: 2)
         } catch {
-            throw .corrupt("stored attributes of vehicle \(vin): \(error.message)")
+            throw .corrupt("stored \(row): attributes: \(error.message)")
         }
-        guard let pairs = value.pairs else { throw .corrupt("stored attributes of vehicle \(vin) are not a map") }
+        guard let pairs = value.pairs else { throw .corrupt("stored \(row): attributes are a \(value.typeName), not a map") }
         var out: [SnapshotAttribute] = []
         out.reserveCapacity(pairs.count)
         for p in pairs {
-            guard let key = p.key.text else { throw .corrupt("stored attributes of vehicle \(vin) have a non-text key") }
-            switch p.value {
-            case .text(let s): out.append(SnapshotAttribute(key, .text(s)))
-            case .bool(let b): out.append(SnapshotAttribute(key, .bool(b)))
-            default:
-                guard let n = p.value.int64 else {
-                    throw .corrupt("stored attribute '\(key)' of vehicle \(vin) is a \(p.value.typeName)")
-                }
-                out.append(SnapshotAttribute(key, .int(n)))
+            guard let key = p.key.text else { throw .corrupt("stored \(row): attributes have a \(p.key.typeName) key") }
+            guard let v = AttributeValue(p.value) else {
+                throw .corrupt("stored \(row): attribute '\(key)' is a \(p.value.typeName), not text, an integer or a bool")
             }
+            out.append(SnapshotAttribute(key, v))
         }
         return out
     }
