@@ -17,45 +17,45 @@ typedef struct demo_out {
   size_t len;
 } demo_out;
 
-static cbor_item_t *demo_need(cbor_item_t *item) {
+static inline cbor_item_t *demo_need(cbor_item_t *item) {
   if (!item) { fprintf(stderr, "out of memory\n"); exit(1); }
   return item;
 }
 
 /* An unsigned integer in its shortest encoding (libcbor keeps the width it is built with). */
-static cbor_item_t *demo_uint(uint64_t v) {
+static inline cbor_item_t *demo_uint(uint64_t v) {
   if (v <= 0xff) return demo_need(cbor_build_uint8((uint8_t)v));
   if (v <= 0xffff) return demo_need(cbor_build_uint16((uint16_t)v));
   if (v <= 0xffffffffu) return demo_need(cbor_build_uint32((uint32_t)v));
   return demo_need(cbor_build_uint64(v));
 }
 
-static cbor_item_t *demo_text(const char *s) { return demo_need(cbor_build_string(s)); }
+static inline cbor_item_t *demo_text(const char *s) { return demo_need(cbor_build_string(s)); }
 
 /* Appends item to array (which takes it over). */
-static void demo_push(cbor_item_t *array, cbor_item_t *item) {
+static inline void demo_push(cbor_item_t *array, cbor_item_t *item) {
   if (!cbor_array_push(array, cbor_move(item))) { fprintf(stderr, "out of memory\n"); exit(1); }
 }
 
 /* Adds key => value to map (which takes both over). */
-static void demo_add(cbor_item_t *map, cbor_item_t *key, cbor_item_t *value) {
+static inline void demo_add(cbor_item_t *map, cbor_item_t *key, cbor_item_t *value) {
   struct cbor_pair p;
   p.key = cbor_move(key);
   p.value = cbor_move(value);
   if (!cbor_map_add(map, p)) { fprintf(stderr, "out of memory\n"); exit(1); }
 }
 
-static void demo_put(cbor_item_t *map, const char *key, cbor_item_t *value) { demo_add(map, demo_text(key), value); }
+static inline void demo_put(cbor_item_t *map, const char *key, cbor_item_t *value) { demo_add(map, demo_text(key), value); }
 
 /* An array of n text strings. */
-static cbor_item_t *demo_texts(const char *const *list, size_t n) {
+static inline cbor_item_t *demo_texts(const char *const *list, size_t n) {
   cbor_item_t *a = demo_need(cbor_new_definite_array(n));
   for (size_t i = 0; i < n; i++) demo_push(a, demo_text(list[i]));
   return a;
 }
 
 /* Serializes a document and releases its items. */
-static demo_out demo_serialize(cbor_item_t *doc) {
+static inline demo_out demo_serialize(cbor_item_t *doc) {
   demo_out o = {NULL, 0};
   size_t cap = 0;
   o.len = cbor_serialize_alloc(doc, &o.data, &cap);
@@ -65,7 +65,7 @@ static demo_out demo_serialize(cbor_item_t *doc) {
 }
 
 /* ISO 3779 / North-American VIN check digit (position 9), as the import verifies it. */
-static char vin_check_digit(const char *vin) {
+static inline char vin_check_digit(const char *vin) {
   static const int weights[17] = {8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2};
   static const char *letters = "ABCDEFGHJKLMNPRSTUVWXYZ";
   static const int values[] = {1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5, 6, 7, 8, 9};

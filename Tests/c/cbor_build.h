@@ -11,24 +11,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-static cbor_item_t *cb_ok(cbor_item_t *item) {
+static inline cbor_item_t *cb_ok(cbor_item_t *item) {
   if (!item) { fprintf(stderr, "cbor_build: out of memory\n"); exit(2); }
   return item;
 }
 
-static cbor_item_t *cb_text(const char *s) { return cb_ok(cbor_build_stringn(s, strlen(s))); }
-static cbor_item_t *cb_bytes(const uint8_t *p, size_t n) { return cb_ok(cbor_build_bytestring(p, n)); }
-static cbor_item_t *cb_null(void) { return cb_ok(cbor_new_null()); }
-static cbor_item_t *cb_bool(int b) { return cb_ok(cbor_build_bool(b != 0)); }
+static inline cbor_item_t *cb_text(const char *s) { return cb_ok(cbor_build_stringn(s, strlen(s))); }
+static inline cbor_item_t *cb_bytes(const uint8_t *p, size_t n) { return cb_ok(cbor_build_bytestring(p, n)); }
+static inline cbor_item_t *cb_null(void) { return cb_ok(cbor_new_null()); }
+static inline cbor_item_t *cb_bool(int b) { return cb_ok(cbor_build_bool(b != 0)); }
 
-static cbor_item_t *cb_uint(uint64_t v) {
+static inline cbor_item_t *cb_uint(uint64_t v) {
   if (v <= 0xff) return cb_ok(cbor_build_uint8((uint8_t)v));
   if (v <= 0xffff) return cb_ok(cbor_build_uint16((uint16_t)v));
   if (v <= 0xffffffffu) return cb_ok(cbor_build_uint32((uint32_t)v));
   return cb_ok(cbor_build_uint64(v));
 }
 
-static cbor_item_t *cb_int(int64_t v) {
+static inline cbor_item_t *cb_int(int64_t v) {
   if (v >= 0) return cb_uint((uint64_t)v);
   uint64_t m = (uint64_t)(-(v + 1)); /* CBOR stores -1 - n */
   if (m <= 0xff) return cb_ok(cbor_build_negint8((uint8_t)m));
@@ -38,12 +38,12 @@ static cbor_item_t *cb_int(int64_t v) {
 }
 
 /* Appends item to a definite array made with cb_array_of. */
-static void cb_push(cbor_item_t *array, cbor_item_t *item) {
+static inline void cb_push(cbor_item_t *array, cbor_item_t *item) {
   if (!cbor_array_push(array, cbor_move(item))) { fprintf(stderr, "cbor_build: array full\n"); exit(2); }
 }
 
 /* Adds key (text) => value to a definite map made with cb_map_of. */
-static void cb_put(cbor_item_t *map, const char *key, cbor_item_t *value) {
+static inline void cb_put(cbor_item_t *map, const char *key, cbor_item_t *value) {
   struct cbor_pair p;
   p.key = cbor_move(cb_text(key));
   p.value = cbor_move(value);
@@ -51,11 +51,11 @@ static void cb_put(cbor_item_t *map, const char *key, cbor_item_t *value) {
 }
 
 /* An empty definite array or map with room for n items or pairs, filled by cb_push / cb_put. */
-static cbor_item_t *cb_array_of(size_t n) { return cb_ok(cbor_new_definite_array(n)); }
-static cbor_item_t *cb_map_of(size_t n) { return cb_ok(cbor_new_definite_map(n)); }
+static inline cbor_item_t *cb_array_of(size_t n) { return cb_ok(cbor_new_definite_array(n)); }
+static inline cbor_item_t *cb_map_of(size_t n) { return cb_ok(cbor_new_definite_map(n)); }
 
 /* An array of its n items. */
-static cbor_item_t *cb_array(size_t n, ...) {
+static inline cbor_item_t *cb_array(size_t n, ...) {
   cbor_item_t *a = cb_array_of(n);
   va_list ap;
   va_start(ap, n);
@@ -65,7 +65,7 @@ static cbor_item_t *cb_array(size_t n, ...) {
 }
 
 /* A map of n pairs, given as key item, value item, ... (keys of any type, in this order). */
-static cbor_item_t *cb_map(size_t n, ...) {
+static inline cbor_item_t *cb_map(size_t n, ...) {
   cbor_item_t *m = cb_map_of(n);
   va_list ap;
   va_start(ap, n);
@@ -83,7 +83,7 @@ static cbor_item_t *cb_map(size_t n, ...) {
 typedef struct { uint8_t *data; size_t len; } cb_doc;
 
 /* Serializes item and releases it. */
-static cb_doc cb_encode(cbor_item_t *item) {
+static inline cb_doc cb_encode(cbor_item_t *item) {
   cb_doc d;
   unsigned char *p = NULL;
   size_t cap = 0;
@@ -94,7 +94,7 @@ static cb_doc cb_encode(cbor_item_t *item) {
   return d;
 }
 
-static void cb_free(cb_doc *d) {
+static inline void cb_free(cb_doc *d) {
   free(d->data);
   d->data = NULL;
   d->len = 0;

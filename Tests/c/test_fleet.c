@@ -34,7 +34,7 @@ static cb_doc fleet(int n, const char *sw) {
   cbor_item_t *vehicles = cb_array_of((size_t)n);
   for (int i = 0; i < n; i++) {
     char vin[18];
-    snprintf(vin, sizeof vin, "WLXFLEET0TS%06d", i);
+    snprintf(vin, sizeof vin, "WLXFLEET0TS%06u", (unsigned)i % 1000000u);
     cb_push(vehicles, vehicle(vin, "DE", sw));
   }
   return cb_encode(cb_map(3, cb_uint(0), cb_uint(1), cb_uint(1), cb_uint(T0), cb_uint(3), vehicles));
