@@ -105,7 +105,8 @@ const char *ota_last_errmsg(void);
 
 typedef struct ota_db ota_db;
 
-#define OTA_OPEN_READONLY   0x1u /* open for reading only; nothing is migrated or created */
+#define OTA_OPEN_READONLY   0x1u /* open for reading only; nothing is migrated or created (a
+                                    store of an older schema is refused: OTA_CONFLICT) */
 #define OTA_OPEN_MUSTEXIST  0x2u /* fail with OTA_NOTFOUND instead of creating a new store */
 
 typedef struct ota_open_options {
@@ -142,9 +143,23 @@ int ota_open_options_init(ota_open_options *opts, unsigned version);
  * ota_last_errmsg() says why.
  * Errors: OTA_MISUSE (path or out is NULL), OTA_BADINPUT (path is not UTF-8),
  *         OTA_STORE (SQLite cannot open or migrate the file: unwritable path, not a
- *         database, ...), OTA_TOONEW (written by a newer libota; the file is left untouched),
- *         OTA_NOMEM.
- * Threads: reentrant; the new handle belongs to one thread at a time. */
+ *         database, ...), OTA_TOONEW (written by a newer libota: its schema version is
+ *         above this library's; the file is left untouched), OTA_CORRUPT (a negative schema
+ *         version, PRAGMA user_version, which no libota writes; the file is left untouched),
+ *         OTA_CONFLICT (OTA_OPEN_READONLY on a store of an older schema version: a read-only
+ *         handle cannot migrate it; open it once for writing, which migrates it), OTA_NOMEM.
+ * Threads: reentrant; the new handle belongs to one thread at a time.
+ *
+ * Files moved or deleted under an open handle: the store is the file at path plus its
+ * path-wal and path-shm files, held open by the handle. Before each write transaction, every
+ * call that writes checks that the file at path is still the one it opened (not renamed,
+ * moved or deleted) and that the -wal and -shm files still exist; if not, it fails with
+ * OTA_STORE, ota_store_errcode() SQLITE_READONLY_DBMOVED (1032), and writes nothing (what it
+ * would write would go to unlinked files and be lost at close): close the handle and reopen.
+ * Reads keep working on what the handle has open. Not detected: a -wal or -shm file deleted
+ * and then re-created by another connection (SQLite does not expose the open file's identity
+ * to compare), a change made to the files during a call, after the check, and a copy of the
+ * files restored over them. Never delete or move a store's files while a handle is open. */
 int ota_open(const char *path, ota_db **out);
 
 /* ota_open with options; opts may be NULL (the defaults). Also returns OTA_MISUSE for an
@@ -182,14 +197,20 @@ int ota_schema_version(ota_db *db, int64_t *out);
 
 /* Walks the whole chain. Returns OTA_OK if it is intact, OTA_CORRUPT if not: then
  * *first_bad is the seq of the first entry that does not match (a missing entry's seq for a
- * deletion) and ota_errmsg says what is wrong. entries (may be NULL) receives the number of
- * entries that verified. first_bad (may be NULL) is 0 when the chain is intact.
+ * deletion, or for a removed tail the seq after the last stored entry) and ota_errmsg says
+ * what is wrong. entries (may be NULL) receives the number of entries that verified.
+ * first_bad (may be NULL) is 0 when the chain is intact. The walk and the recorded head are
+ * read in one read transaction: another handle writing at the same time never makes an
+ * intact chain fail.
  * Errors: OTA_MISUSE, OTA_STORE, OTA_CORRUPT. */
 int ota_audit_verify(ota_db *db, int64_t *entries, int64_t *first_bad);
 
 /* The newest entry's seq (0 for an empty trail) and its 32-byte hash (zeros when empty), for
  * anchoring outside the store. hash must point to 32 writable bytes; seq may be NULL.
- * Errors: OTA_MISUSE (db or hash NULL), OTA_STORE. */
+ * Errors: OTA_MISUSE (db or hash NULL), OTA_CORRUPT (the stored hash is not 32 bytes; the
+ *         message names the entry; nothing is written to hash or seq), OTA_STORE.
+ * Every call that writes an audit entry also fails with OTA_CORRUPT while the newest entry's
+ * stored hash is not 32 bytes: nothing is chained onto it. */
 int ota_audit_head(ota_db *db, int64_t *seq, uint8_t *hash);
 
 /* Entries with seq > after, oldest first, at most limit (limit <= 0: no limit), as a CBOR
@@ -408,7 +429,8 @@ int ota_revoke(ota_db *db, const char *actor, int64_t now, const char *who, cons
 /* The roles who holds, as a CBOR array of role-grant maps sorted by role
  * (docs/schemas/roles.cddl); an empty array for an unknown actor. Reading needs no role.
  * *out is the caller's to ota_buf_free.
- * Errors: OTA_MISUSE (db, who or out NULL), OTA_BADINPUT, OTA_STORE. */
+ * Errors: OTA_MISUSE (db, who or out NULL), OTA_BADINPUT, OTA_CORRUPT (the store holds a
+ *         role this library does not know; the message names the row), OTA_STORE. */
 int ota_roles(ota_db *db, const char *who, ota_buf *out);
 
 /* ---------------------------------------------------------------------------------------
@@ -470,8 +492,12 @@ int ota_package_register(ota_db *db, const char *actor, int64_t now, const uint8
 /* The package as a CBOR package-info map (docs/schemas/package.cddl): id, state, the
  * canonical manifest, the check result of each file, the history of states (who, when,
  * withdrawal reason) and the signature (kid, public key, COSE_Sign1) or null. Reading needs
- * no role. *out is the caller's to ota_buf_free.
- * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_STORE. */
+ * no role. Read in one read transaction. *out is the caller's to ota_buf_free.
+ * What is read back is checked like input: a stored manifest that is not a valid manifest
+ * in its canonical encoding, or that does not match the package's row, and an unknown
+ * state, history state or file status are OTA_CORRUPT naming the package row (nothing
+ * invalid is spliced into the output).
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE. */
 int ota_package_get(ota_db *db, int64_t id, ota_buf *out);
 
 /* Summaries (id, name, version, ecu, to, category, release-type, release-counter, state) of
@@ -480,7 +506,8 @@ int ota_package_get(ota_db *db, int64_t id, ota_buf *out);
  * models include it); an absent key does not filter; filter == NULL with filter_len == 0
  * means no filter. Reading needs no role. *out is the caller's to ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL; filter NULL with filter_len > 0), OTA_BADINPUT
- *         (malformed filter, unknown key, unknown state), OTA_STORE. */
+ *         (malformed filter, unknown key, unknown state), OTA_CORRUPT (a package row holds
+ *         a state this library does not know; the message names the row), OTA_STORE. */
 int ota_package_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_buf *out);
 
 /* Streams the local file at path (read in 64 KiB blocks: memory does not grow with the file),
@@ -497,7 +524,8 @@ int ota_package_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_b
  * Errors: OTA_MISUSE (NULL db/actor/name/path), OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND (no
  *         package id, or it has no file name), OTA_CONFLICT (package not in draft), OTA_IO
  *         (path cannot be opened or read; nothing is recorded), OTA_CORRUPT (mismatch,
- *         recorded), OTA_STORE. */
+ *         recorded; or, with nothing recorded, a stored SHA-256 that is not 32 bytes or an
+ *         unknown stored state), OTA_STORE. */
 int ota_package_verify_file(ota_db *db, const char *actor, int64_t now, int64_t id,
                             const char *name, const char *path);
 
@@ -508,11 +536,15 @@ int ota_package_validate(ota_db *db, const char *actor, int64_t now, int64_t id)
 
 /* validated -> approved (role approver), and signs the canonical manifest with the handle's
  * signing key or signer (see ota_set_signing_key). Two-person rule: the actor who registered
- * the package cannot approve it (OTA_DENIED, also for admins).
+ * the package cannot approve it (OTA_DENIED, also for admins). The stored manifest is
+ * checked again with the manifest parser before it is signed.
  * Errors: OTA_MISUSE (NULL args; no signing key or signer set on this handle; a signer whose
  *         signature does not verify with the public key it was set with), OTA_BADINPUT,
  *         OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT, OTA_IO (the signer callback returned
- *         non-zero), OTA_STORE. On any error the package stays validated and unsigned. */
+ *         non-zero), OTA_CORRUPT (the stored manifest is not a valid manifest in its
+ *         canonical encoding or does not match the package's row; an unknown stored state:
+ *         the message names the package row), OTA_STORE. On any error the package stays
+ *         validated and unsigned. */
 int ota_package_approve(ota_db *db, const char *actor, int64_t now, int64_t id);
 
 /* approved -> released (role approver or campaign-manager). OTA_CONFLICT if its release
@@ -530,7 +562,7 @@ int ota_package_withdraw(ota_db *db, const char *actor, int64_t now, int64_t id,
 
 /* The package's tagged COSE_Sign1 bytes (made at approval). *out is the caller's to
  * ota_buf_free. Errors: OTA_MISUSE, OTA_NOTFOUND (no package id, or it was never approved:
- * the message names its state), OTA_STORE. */
+ * the message names its state), OTA_CORRUPT (an unknown stored state), OTA_STORE. */
 int ota_package_signature(ota_db *db, int64_t id, ota_buf *out);
 
 /* Signs with the Ed25519 key derived from seed (32 bytes: RFC 8032's private key, as

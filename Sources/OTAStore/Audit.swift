@@ -101,7 +101,8 @@ public enum Audit {
         return (seq, hash)
     }
 
-    /// Entries with `seq > after`, oldest first, at most `limit`.
+    /// Entries with `seq > after`, oldest first, at most `limit`. One statement: one snapshot
+    /// by itself, so no read transaction is needed.
     public static func entries(_ db: SQLiteConnection, after: Int64 = 0,
                                limit: Int64 = Int64.max) throws(OTAError) -> [AuditEntry] {
         try db.prepare("SELECT seq, at, actor, action, subject, detail, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?")

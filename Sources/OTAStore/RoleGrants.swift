@@ -52,8 +52,9 @@ extension Roles {
         }
     }
 
-    /// Every role `who` holds, by role name. `.corrupt` naming the row for a role this
-    /// libota does not know (the column has no CHECK: only a tampered store has one).
+    /// Every role `who` holds, by role name (one statement: one snapshot by itself).
+    /// `.corrupt` naming the row for a role this libota does not know (the column has no
+    /// CHECK: only a tampered store has one).
     public static func grants(_ db: SQLiteConnection, of who: String) throws(OTAError) -> [RoleGrant] {
         try db.prepare("SELECT role, granted_by, granted_at FROM actor_roles WHERE actor = ? ORDER BY role")
             .bind(1, who)
