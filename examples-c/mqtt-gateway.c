@@ -798,8 +798,10 @@ static int run(gateway *g) {
   }
 
   outbox_ack(g);
-  if (g->connected) {
-    /* end the session now: a stopped gateway must not keep a share of the reports */
+  if (g->connected && !g->batch_n) {
+    /* end the session now: a stopped gateway must not keep a share of the reports. (With
+     * reports it could not ingest, nothing more is written: their PUBACKs are queued before
+     * the DISCONNECT. The socket is just closed and the session keeps them for a restart.) */
     mosquitto_property *props = NULL;
     mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 0);
     mosquitto_disconnect_v5(g->mosq, 0, props);
