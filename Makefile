@@ -107,7 +107,7 @@ $(BUILD)/tests/%-cxx: Tests/c/%.c Tests/c/check.h include/ota.h $(BUILD)/libota.
 test-c: $(C_TESTS) $(addsuffix -cxx,$(C_TESTS))
 	@set -e; for t in $(C_TESTS); do (cd $(BUILD)/tests && ./$$(basename $$t) && ./$$(basename $$t)-cxx); done
 
-test-python: $(BUILD)/libota.so
+test-python: $(BUILD)/libota.so $(MQTT_GATEWAY_BIN)
 	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
 
 $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a

@@ -591,7 +591,8 @@ static void step(gateway *g) {
     cbor_item_t *m = cbor_isa_array(doc) ? cbor_array_get(doc, i) : cbor_incref(doc);
     int64_t due, notified = 0, timed = 0, retried = 0, reminded = 0, expired = 0;
     cbor_item_t *d = map_get(m, "next-due");
-    if (item_int(d, &due) && due < next) next = due > now ? due : now;
+    /* a step did all that was due at `now`: the next one is a second later at the earliest */
+    if (item_int(d, &due) && due < next) next = due > now ? due : now + 1;
     item_int(map_get(m, "notified"), &notified);
     item_int(map_get(m, "timed-out"), &timed);
     item_int(map_get(m, "retried"), &retried);
@@ -600,9 +601,9 @@ static void step(gateway *g) {
     cbor_item_t *ev = map_get(m, "events");
     size_t events = ev && cbor_isa_array(ev) ? cbor_array_size(ev) : 0;
     if (notified || timed || retried || reminded || expired || events)
-      logf_("step: notified %lld, timed-out %lld, retried %lld, reminded %lld, expired %lld, %zu events, next-due %s",
+      logf_("step: notified %lld, timed-out %lld, retried %lld, reminded %lld, expired %lld, %zu events, next-due %lld",
             (long long)notified, (long long)timed, (long long)retried, (long long)reminded, (long long)expired,
-            events, item_is_null(d) ? "none" : "set");
+            events, item_is_null(d) || !item_int(d, &due) ? -1LL : (long long)due);
     cbor_decref(&m);
   }
   if (doc) cbor_decref(&doc);
