@@ -503,24 +503,24 @@ static bool retained_topic(const char *topic) {
   return rest && !strncmp(rest, "/campaigns/", 11);
 }
 
-/* Publishes pending outbox messages, oldest first, up to the in-flight window. Returns
- * whether more may be waiting (the fetch was full), so the caller fetches again soon. */
-static bool outbox_drain(gateway *g) {
+/* Publishes pending outbox messages, oldest first, up to the in-flight window. Returns 1
+ * when more may be waiting (the fetch was full: fetch again soon), 0, or -1 on an error. */
+static int outbox_drain(gateway *g) {
   size_t window = (size_t)g->opt.inflight;
-  if (g->fl_n > window / 2) return false;
+  if (g->fl_n > window / 2) return 0;
   ota_buf out = {0};
   int rc = ota_outbox_fetch(g->db, (int64_t)(window + g->fl_n), &out);
   if (rc != OTA_OK) {
     logf_("outbox fetch: %s: %s", ota_code_name(rc), ota_errmsg(g->db));
     ota_buf_free(&out);
-    return false;
+    return -1;
   }
   cbor_item_t *doc = cbor_parse(&out);
   ota_buf_free(&out);
   if (!doc || !cbor_isa_array(doc)) {
     logf_("outbox fetch: not a CBOR array");
     if (doc) cbor_decref(&doc);
-    return false;
+    return -1;
   }
   size_t limit = window + g->fl_n, n = cbor_array_size(doc), sent = 0;
   for (size_t i = 0; i < n && g->fl_n < window; i++) {
@@ -563,7 +563,7 @@ static bool outbox_drain(gateway *g) {
   }
   cbor_decref(&doc);
   if (sent) VLOG("outbox: published %zu (%zu in flight)", sent, g->fl_n);
-  return sent && n >= limit; /* a full fetch: more is waiting */
+  return sent && n >= limit ? 1 : 0; /* a full fetch: more is waiting */
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -775,8 +775,10 @@ static int run(gateway *g) {
     }
     if (ph == RUNNING && g->leader && g->connected) {
       if (wall_now() >= g->next_step_s && now_ms >= g->step_retry_ms) step(g);
-      if (now_ms >= g->next_fetch_ms)
-        g->next_fetch_ms = outbox_drain(g) ? mono_ms() : mono_ms() + g->opt.outbox_ms;
+      if (now_ms >= g->next_fetch_ms) {
+        int more = outbox_drain(g);
+        g->next_fetch_ms = mono_ms() + (more > 0 ? 0 : more < 0 ? 1000 : g->opt.outbox_ms);
+      }
     }
     outbox_ack(g);
 

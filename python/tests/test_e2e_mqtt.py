@@ -83,12 +83,13 @@ def free_port():
 
 
 def wait_for(cond, timeout, what, step=0.2):
+    """Polls cond until it holds; what (text, or a function giving it) says what failed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if cond():
             return
         time.sleep(step)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what() if callable(what) else what}")
 
 
 # --- processes --------------------------------------------------------------------------------
@@ -272,17 +273,17 @@ def _run(tmp_path, db, cid, seed_file, port, sim, procs):
     def reporting():
         with sim.lock:
             return len({r[3] for r in sim.reports})
-    wait_for(lambda: reporting() >= N_VEHICLES // 4, 60, "a quarter of the vehicles to report\n" + log_tail())
+    wait_for(lambda: reporting() >= N_VEHICLES // 4, 60, lambda: "a quarter of the vehicles to report\n" + log_tail())
     def holds_lease(name):
         text = logs[name].read_text()
         return text.rfind("took the lease") > text.rfind("released the lease")
-    wait_for(lambda: any(holds_lease(g) for g in logs), 10, "a gateway to hold the lease\n" + log_tail())
+    wait_for(lambda: any(holds_lease(g) for g in logs), 10, lambda: "a gateway to hold the lease\n" + log_tail())
     leader = next(g for g in sorted(logs) if holds_lease(g))
     gateways[leader].send_signal(signal.SIGKILL)
     gateways[leader].wait(timeout=10)
     other = "gw-b" if leader == "gw-a" else "gw-a"
     wait_for(lambda: "took the lease" in logs[other].read_text(), 15,
-             f"{other} to take the lease after {leader} died\n" + log_tail())
+             lambda: f"{other} to take the lease after {leader} died\n" + log_tail())
     time.sleep(1.5)
     start(leader)
 
@@ -293,13 +294,13 @@ def _run(tmp_path, db, cid, seed_file, port, sim, procs):
             return call_buf(probe, n.lib.ota_campaign_get, i64(cid))["state"]
         remaining = max(1.0, DEADLINE - (time.monotonic() - t0))
         wait_for(lambda: state() == "completed", remaining,
-                 f"campaign {cid} to complete (it is {state()})\n" + log_tail())
+                 lambda: f"campaign {cid} to complete (it is {state()})\n" + log_tail())
         wait_for(sim.idle, 20, "the simulator's reports to be acknowledged")
         wait_for(lambda: len(sim.cleared) == N_VEHICLES, 20,
-                 f"every retained offer to be cleared ({len(sim.cleared)} of {N_VEHICLES})")
+                 lambda: f"every retained offer to be cleared ({len(sim.cleared)} of {N_VEHICLES})")
         # the last clears and the completion event may still wait for their PUBACKs
         wait_for(lambda: call_buf(probe, n.lib.ota_outbox_fetch, i64(10)) == [], 10,
-                 "the outbox to be drained\n" + log_tail())
+                 lambda: "the outbox to be drained\n" + log_tail())
         stats = call_buf(probe, n.lib.ota_campaign_stats, i64(cid), i64(int(time.time())))
     finally:
         probe.close()
