@@ -18,6 +18,14 @@ SYSLIBS  := -lsqlite3 -lcbor -lsodium -lm
 LDLIBS_STATIC := $(BUILD)/libota.a $(SYSLIBS) -lpthread
 CWARN    := -Wall -Wextra -pedantic -Werror
 
+# The MQTT gateway (examples-c/mqtt-gateway.c, docs/gateway.md) needs the campaign and status
+# API (ota_campaign_step, ota_outbox_*, ota_status_ingest_batch). `make embedded` builds it once
+# include/ota.h declares that API, and leaves it out before (its link would fail);
+# `make MQTT_GATEWAY=yes` or `=no` forces either way.
+MQTT_GATEWAY ?= $(if $(shell grep -l 'ota_campaign_step' include/ota.h 2>/dev/null),yes,no)
+MQTT_GATEWAY_BIN := $(if $(filter yes,$(MQTT_GATEWAY)),$(BUILD)/mqtt-gateway)
+MQTT_GATEWAY_DEFS := $(if $(shell grep -l 'ota_campaign_step' include/ota.h 2>/dev/null),-DOTA_HAS_CAMPAIGNS)
+
 EMBED_FLAGS := -target $(TRIPLE) -enable-experimental-feature Embedded \
 	-enable-experimental-feature CImplementation -wmo -parse-as-library -O \
 	-I Sources/CSQLite -I Sources/CCbor -I Sources/CSodium -I Sources/CShim -I Sources/CByteClass -I Sources/COTA \
@@ -36,7 +44,7 @@ all: build embedded
 build:
 	swift build
 
-embedded: $(BUILD)/libota.a $(BUILD)/libota.so $(BUILD)/ota.pc
+embedded: $(BUILD)/libota.a $(BUILD)/libota.so $(BUILD)/ota.pc $(MQTT_GATEWAY_BIN)
 
 # One module at a time, each whole-module: the Embedded compiler specializes across them.
 $(EMB)/OTACore.o: $(core_src) $(shims)
@@ -121,12 +129,16 @@ test-asan: $(ASAN_TESTS)
 	  (cd "$$dir" && $(ASAN_ENV) $(CURDIR)/$(BUILD)/asan/quickstart demo.db > quickstart.log) \
 	  || { cat "$$dir/quickstart.log"; exit 1; }; echo "quickstart (asan): ok"
 
-test-python: $(BUILD)/libota.so
+test-python: $(BUILD)/libota.so $(MQTT_GATEWAY_BIN)
 	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
 
 $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
 	@mkdir -p $(BUILD)
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
+
+# The gateway (see MQTT_GATEWAY above); links libmosquitto as well.
+$(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c examples-c/ota_campaign_compat.h include/ota.h $(BUILD)/libota.a
+	$(CC) -std=c99 $(CWARN) $(MQTT_GATEWAY_DEFS) -I include -o $@ $< $(BUILD)/libota.a -lsqlite3 -lcbor -lsodium -lmosquitto -lm -lpthread
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/quickstart

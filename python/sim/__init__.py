@@ -1,0 +1,1 @@
+"""Simulated vehicles for end-to-end tests (vehicle_sim)."""

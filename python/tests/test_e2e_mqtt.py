@@ -1,0 +1,375 @@
+"""End to end over a real broker: a mosquitto on 127.0.0.1, two mqtt-gateway processes on one
+store, 2,000 simulated vehicles (python/sim/vehicle_sim.py), a three-wave campaign run to
+completion while one gateway is killed (SIGKILL) midway and restarted by its "supervisor".
+
+Checks: the campaign completes; its statistics (ota_campaign_stats) and every target's final
+state equal what the simulator did; every report the broker acknowledged to a vehicle is in
+the store's status_reports (none lost), none rejected; every vehicle verified its offers
+(store key) and the package approvals in them (package signer's key), independently of
+libota; every final target's retained offer was cleared; the outbox is empty; both gateways
+stop cleanly on SIGTERM.
+
+Skipped (so the suite stays green) when build/mqtt-gateway, the campaign API in libota.so,
+mosquitto or paho-mqtt is missing. Every loop is bounded in time; every process started is
+stopped by a finalizer.
+"""
+import ctypes
+import hashlib
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import cbor2
+import pytest
+
+from libota import _native as n
+from libota import fleet, roles
+from libota.packages import Packages
+from libota.store import Store, c_db
+
+ROOT = Path(__file__).resolve().parents[2]
+GATEWAY = ROOT / "build" / "mqtt-gateway"
+sys.path.insert(0, str(ROOT / "python"))
+
+paho = pytest.importorskip("paho.mqtt.client", reason="paho-mqtt is not installed")
+if not GATEWAY.exists():
+    pytest.skip("build/mqtt-gateway is not built (needs the campaign API: make embedded)", allow_module_level=True)
+if not hasattr(n.lib, "ota_campaign_step"):
+    pytest.skip("libota.so has no campaign API yet", allow_module_level=True)
+if not shutil.which("mosquitto") and not Path("/usr/sbin/mosquitto").exists():
+    pytest.skip("mosquitto is not installed", allow_module_level=True)
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat  # noqa: E402
+from sim.vehicle_sim import FAIL_CODES, Simulator  # noqa: E402
+
+i64, Buf = ctypes.c_int64, n.Buf
+n.fn("ota_campaign_create", ctypes.c_int, c_db, ctypes.c_char_p, i64, ctypes.c_char_p, ctypes.c_size_t,
+     ctypes.POINTER(i64))
+n.fn("ota_campaign_validate", ctypes.c_int, c_db, i64, ctypes.POINTER(Buf))
+n.fn("ota_campaign_approve", ctypes.c_int, c_db, ctypes.c_char_p, i64, i64)
+n.fn("ota_campaign_start", ctypes.c_int, c_db, ctypes.c_char_p, i64, i64)
+n.fn("ota_campaign_get", ctypes.c_int, c_db, i64, ctypes.POINTER(Buf))
+n.fn("ota_campaign_stats", ctypes.c_int, c_db, i64, i64, ctypes.POINTER(Buf))
+n.fn("ota_outbox_fetch", ctypes.c_int, c_db, i64, ctypes.POINTER(Buf))
+
+N_VEHICLES = 2000
+PKG_SEED = bytes(range(32))                   # the package approver's key (set on the store)
+GW_SEED = bytes(range(200, 232))              # the gateways' key: offers are signed with it
+DEADLINE = 150                                # seconds for the campaign, from its start
+SCRIPT_MIX = {                                # how many vehicles do what (adds up to 2,000)
+    "accept": 1360, "defer-accept": 120, "fail-once:connectivity": 60, "decline": 100,
+    "fail:precondition": 40, "fail:power": 40, "fail:download": 40, "fail:install": 40,
+    "fail:other": 20, "silent": 60, "silent-after-accept": 40, "wrong-version": 40,
+    "rolled-back": 40,
+}
+
+
+def public_key(seed):
+    return Ed25519PrivateKey.from_private_bytes(seed).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(cond, timeout, what, step=0.2):
+    """Polls cond until it holds; what (text, or a function giving it) says what failed."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(step)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what() if callable(what) else what}")
+
+
+# --- processes --------------------------------------------------------------------------------
+
+class Processes:
+    """Every process the test starts; the finalizer stops what is still running."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, args, log):
+        p = subprocess.Popen(args, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        return p
+
+    def stop_all(self):
+        for p in self.procs:
+            if p.poll() is None:
+                p.terminate()
+        for p in self.procs:
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=5)
+
+
+@pytest.fixture
+def procs():
+    ps = Processes()
+    yield ps
+    ps.stop_all()
+
+
+@pytest.fixture
+def broker(tmp_path, procs):
+    """A mosquitto on a free port of 127.0.0.1, no persistence; stopped by `procs`."""
+    port = free_port()
+    conf = tmp_path / "mosquitto.conf"
+    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+                    "max_queued_messages 100000\nmax_inflight_messages 100\n")
+    exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+    p = procs.start([exe, "-c", str(conf)], tmp_path / "mosquitto.log")
+
+    def listening():
+        assert p.poll() is None, (tmp_path / "mosquitto.log").read_text()
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+    wait_for(listening, 10, "mosquitto to listen")
+    return port
+
+
+# --- the store --------------------------------------------------------------------------------
+
+def vin(i):
+    return f"WVWZZZ1KZ{i:08d}"  # European VINs: no check digit
+
+
+def snapshot(now):
+    rnd = random.Random(7)
+    vehicles = []
+    for i in range(N_VEHICLES):
+        vehicles.append([vin(i), rnd.choice(["Aurora", "Borealis"]), rnd.choice(["sedan", "suv"]),
+                         rnd.choice(["petrol", "electric"]), rnd.choice(["DE", "FR", "IT", "ES", "SE"]),
+                         now - 86400 * rnd.randint(30, 900),
+                         [["BCM", rnd.choice(["HW-BCM-01", "HW-BCM-02"]), "2.3.0"], ["GW", "HW-GW-1", "5.1.0"]]])
+    return cbor2.dumps({0: 1, 1: now, 3: vehicles})
+
+
+def campaign_spec(package_id, now):
+    wave = {"success-gate": 50, "failure-threshold": 60, "min-final": 50, "soak": 2}
+    return {
+        "name": "BCM door-unlock fix EU", "category": "bugfix", "packages": [package_id],
+        "urgency": "immediate", "end": now + 900,
+        "waves": [dict(wave, share=10), dict(wave, share=30), dict(wave, share=60)],
+        "rate": {"per-minute": 100000},
+        "notify": {"reminder": 3, "max-deferrals": 2, "feedback-on-decline": False,
+                   "mandatory-after-deferrals": False},
+        "timeouts": {"answer": 15, "install": 15},
+        "retry": {"max": 1, "backoff": 2, "factor": 1, "reasons": ["connectivity"]},
+    }
+
+
+def call_buf(store, fn_, *args):
+    return cbor2.loads(store.call_buf(fn_, *args))
+
+
+def build_store(path, tmp_path):
+    """2,000 vehicles, a released BCM package (approval signed with PKG_SEED), a three-wave
+    campaign approved (by an admin: no test campaign first) and started. Returns its id."""
+    now = int(time.time())
+    with Store(str(path), bootstrap_admin="root", now=now) as s:
+        for who, role in [("eve", "engineer"), ("ann", "approver"), ("cam", "campaign-manager"),
+                          ("gw", "gateway"), ("gw", "campaign-manager")]:
+            roles.grant(s, "root", now, who, role)
+        fleet.import_snapshot(s, "eve", now, snapshot(now))
+        pk = Packages(s)
+        pk.set_signing_key(PKG_SEED, "release-key-1")
+        content = b":10000000" + bytes(range(256)) * 40
+        (tmp_path / "bcm_app.hex").write_bytes(content)
+        files = [{"name": "bcm_app.hex", "size": len(content), "sha256": hashlib.sha256(content).digest(),
+                  "uri": "s3://ota-artifacts/bcm/bcm_app.hex"}]
+        manifest = {"name": "BCM-app", "version": "2.4.0", "ecu": "BCM", "category": "bugfix",
+                    "release-type": "routine", "issue": "Door unlock relay chatters at -30 C",
+                    "protocol": "CAN-FD", "powertrains": ["petrol", "electric"], "models": ["Aurora", "Borealis"],
+                    "hw": ["HW-BCM-01", "HW-BCM-02"], "from": ["2.3.0"], "to": "2.4.0", "files": files,
+                    "release-notes": "Fixes relay debounce.", "requires": [["GW", ["5.1.0"]]],
+                    "release-counter": 7}
+        pid = pk.register("eve", now, cbor2.dumps(manifest))
+        pk.verify_file("eve", now, pid, "bcm_app.hex", tmp_path / "bcm_app.hex")
+        pk.validate("eve", now, pid)
+        pk.approve("ann", now, pid)
+        pk.release("cam", now, pid)
+
+        spec = cbor2.dumps(campaign_spec(pid, now))
+        cid = i64()
+        s.check(n.lib.ota_campaign_create(s.handle, b"cam", now, spec, len(spec), ctypes.byref(cid)))
+        report = call_buf(s, n.lib.ota_campaign_validate, cid)
+        # the only problem allowed: no test campaign first, which an admin may approve
+        assert report["problems"] == [] or report.get("approvable-by-admin-only") is True, report
+        assert report["targets"] == N_VEHICLES, report
+        s.check(n.lib.ota_campaign_approve(s.handle, b"root", now, cid))
+        s.check(n.lib.ota_campaign_start(s.handle, b"cam", now, cid))
+        return cid.value
+
+
+def scripts():
+    names = [name for name, count in SCRIPT_MIX.items() for _ in range(count)]
+    assert len(names) == N_VEHICLES
+    random.Random(11).shuffle(names)
+    return {vin(i): names[i] for i in range(N_VEHICLES)}
+
+
+# --- the test ---------------------------------------------------------------------------------
+
+def test_campaign_over_mqtt_with_a_gateway_killed_midway(tmp_path, broker, procs):
+    db = tmp_path / "store.db"
+    cid = build_store(db, tmp_path)
+    seed_file = tmp_path / "gateway.seed"
+    seed_file.write_bytes(GW_SEED)
+
+    sim = Simulator("127.0.0.1", broker, scripts(), public_key(GW_SEED), [public_key(PKG_SEED)],
+                    connections=4, seed=5)
+    stopped = threading.Event()
+
+    def stop_sim():
+        if not stopped.is_set():
+            stopped.set()
+            sim.stop()
+    try:
+        sim.start()
+        _run(tmp_path, db, cid, seed_file, broker, sim, procs)
+    finally:
+        stop_sim()
+
+
+def _run(tmp_path, db, cid, seed_file, port, sim, procs):
+    gateways, logs = {}, {}
+
+    def start(name):
+        logs[name] = tmp_path / f"{name}.log"
+        gateways[name] = procs.start(
+            [str(GATEWAY), "--broker", f"127.0.0.1:{port}", "--db", str(db), "--actor", "gw",
+             "--signing-seed", str(seed_file), "--kid", "gateway-1", "--client-id", name,
+             "--batch", "50", "--batch-ms", "50", "--step-interval", "1"], logs[name])
+
+    def log_tail(k=30):
+        return "\n".join(f"--- {name}\n" + "\n".join(p.read_text(errors="replace").splitlines()[-k:])
+                         for name, p in logs.items())
+
+    start("gw-a")
+    start("gw-b")
+    t0 = time.monotonic()
+
+    # Midway (a quarter of the vehicles have reported: the second wave is out), kill the
+    # gateway holding the outbox lease, and restart it after a pause as a supervisor would:
+    # its broker session kept its share of the reports meanwhile.
+    def reporting():
+        with sim.lock:
+            return len({r[3] for r in sim.reports})
+    wait_for(lambda: reporting() >= N_VEHICLES // 4, 60, lambda: "a quarter of the vehicles to report\n" + log_tail())
+    def holds_lease(name):
+        text = logs[name].read_text()
+        return text.rfind("took the lease") > text.rfind("released the lease")
+    wait_for(lambda: any(holds_lease(g) for g in logs), 10, lambda: "a gateway to hold the lease\n" + log_tail())
+    leader = next(g for g in sorted(logs) if holds_lease(g))
+    gateways[leader].send_signal(signal.SIGKILL)
+    gateways[leader].wait(timeout=10)
+    other = "gw-b" if leader == "gw-a" else "gw-a"
+    wait_for(lambda: "took the lease" in logs[other].read_text(), 15,
+             lambda: f"{other} to take the lease after {leader} died\n" + log_tail())
+    time.sleep(1.5)
+    start(leader)
+
+    # Until the campaign completes and the vehicles have nothing left to say.
+    probe = Store(str(db), flags=0x2)  # the test's own handle, for progress and statistics
+    try:
+        def state():
+            return call_buf(probe, n.lib.ota_campaign_get, i64(cid))["state"]
+        remaining = max(1.0, DEADLINE - (time.monotonic() - t0))
+        wait_for(lambda: state() == "completed", remaining,
+                 lambda: f"campaign {cid} to complete (it is {state()})\n" + log_tail())
+        wait_for(sim.idle, 20, "the simulator's reports to be acknowledged")
+        wait_for(lambda: len(sim.cleared) == N_VEHICLES, 20,
+                 lambda: f"every retained offer to be cleared ({len(sim.cleared)} of {N_VEHICLES})")
+        # the last clears and the completion event may still wait for their PUBACKs
+        wait_for(lambda: call_buf(probe, n.lib.ota_outbox_fetch, i64(10)) == [], 10,
+                 lambda: "the outbox to be drained\n" + log_tail())
+        stats = call_buf(probe, n.lib.ota_campaign_stats, i64(cid), i64(int(time.time())))
+    finally:
+        probe.close()
+
+    # Both gateways stop cleanly.
+    for name, p in gateways.items():
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for name, p in gateways.items():
+        assert p.wait(timeout=20) == 0, f"{name} did not stop cleanly\n" + log_tail()
+
+    # The vehicles verified everything they were sent, independently of libota.
+    summary = sim.summary()
+    assert sim.check_failures == [], summary
+    assert len({v for v, _ in sim.offered}) == N_VEHICLES, summary
+
+    # Statistics equal what the simulator did.
+    expected = sim.expected()
+    by_state = {}
+    failures = {}
+    for state_, reason in expected.values():
+        by_state[state_] = by_state.get(state_, 0) + 1
+        if reason:
+            failures[reason] = failures.get(reason, 0) + 1
+    assert stats["state"] == "completed"
+    assert stats["targets"] == N_VEHICLES
+    assert {k: v for k, v in stats["by-state"].items() if v} == by_state, stats["by-state"]
+    got_failures = {r: sum(codes.values()) for r, codes in stats["failures"].items() if sum(codes.values())}
+    assert got_failures == failures, stats["failures"]
+    for reason, code in FAIL_CODES.items():  # the codes the vehicles sent come back as sent
+        if reason in failures and reason not in ("timeout", "verification", "rolled-back"):
+            assert {str(k): v for k, v in stats["failures"][reason].items()} == {str(code): failures[reason]}
+
+    # Every target ended where its vehicle's script leads, and no report was lost.
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as c:
+        rows = c.execute("SELECT vin, state, reason FROM targets WHERE campaign_id = ?", (cid,)).fetchall()
+        stored = [r for (r,) in c.execute("SELECT report FROM status_reports")]
+        results = dict(c.execute("SELECT result, count(*) FROM status_reports GROUP BY result").fetchall())
+        rejected = c.execute("SELECT reason, count(*) FROM status_reports WHERE result = 'rejected' "
+                             "GROUP BY reason").fetchall()
+    got = {v: (s, r if s == "failed" else None) for v, s, r in rows}
+    wrong = {v: (got.get(v), want) for v, want in expected.items() if got.get(v) != want}
+    assert not wrong, f"{len(wrong)} targets differ from the simulator, e.g. {sorted(wrong.items())[:5]}"
+    acknowledged = sim.acknowledged_reports()
+    assert len(acknowledged) == len(sim.reports), "the broker did not acknowledge every report"
+    have = set(stored)
+    lost = [d for _, d in acknowledged if d not in have]
+    assert not lost, f"{len(lost)} of {len(acknowledged)} acknowledged reports are not in the store, " \
+                     f"e.g. {cbor2.loads(lost[0])}"
+    assert not rejected, f"reports rejected: {rejected}"
+    assert sum(results.values()) >= len(acknowledged)
+
+    # The broker holds no offer for a finished vehicle.
+    assert retained_offers(port) == [], "offers still retained after completion"
+
+
+def retained_offers(port, wait=1.5):
+    """Topics of retained messages on the vehicles' campaign topics (a fresh subscriber)."""
+    import paho.mqtt.client as mqtt
+    seen = []
+    c = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2, client_id="retained-probe",
+                    protocol=mqtt.MQTTv5)
+    c.on_message = lambda _c, _u, m: seen.append(m.topic) if m.retain and m.payload else None
+    c.on_connect = lambda cl, *_: cl.subscribe("ota/v1/vehicles/+/campaigns/+", qos=1)
+    c.connect("127.0.0.1", port)
+    c.loop_start()
+    try:
+        time.sleep(wait)
+    finally:
+        c.disconnect()
+        c.loop_stop()
+    return seen
