@@ -113,6 +113,33 @@ extension ResultOut {
     }
 }
 
+/// A result already copied into a malloc'd buffer but not yet the caller's: freed unless
+/// handed over (so a transaction that fails after allocating it leaks nothing).
+final class PendingResult {
+    private var data: UnsafeMutablePointer<UInt8>?
+    private let count: Int
+
+    init(_ bytes: [UInt8]) throws(OTAError) {
+        guard let p = malloc(max(bytes.count, 1))?.assumingMemoryBound(to: UInt8.self) else {
+            throw OTAError(.noMemory, "cannot allocate \(bytes.count) bytes for the result")
+        }
+        bytes.withUnsafeBufferPointer { b in
+            if let base = b.baseAddress { p.update(from: base, count: b.count) }
+        }
+        data = p
+        count = bytes.count
+    }
+
+    /// Hands the bytes to the caller's `ota_buf`; cannot fail.
+    func hand(to out: ResultOut) {
+        guard let p = data else { return }
+        out.set(p, count)
+        data = nil
+    }
+
+    deinit { free(data) }
+}
+
 /// A malloc'd buffer of `count` bytes for `give` (at least one, so that it is never NULL).
 private func resultBuffer(_ count: Int) throws(OTAError) -> UnsafeMutablePointer<UInt8> {
     guard let p = malloc(max(count, 1))?.assumingMemoryBound(to: UInt8.self) else {

@@ -25,31 +25,6 @@ public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>
     }
 }
 
-/// A result already copied into a malloc'd buffer but not yet the caller's: freed unless
-/// handed over (so a transaction that fails after allocating it leaks nothing).
-final class PendingResult {
-    private var data: UnsafeMutablePointer<UInt8>?
-    private let count: Int
-
-    init(_ bytes: [UInt8]) throws(OTAError) {
-        guard let p = malloc(max(bytes.count, 1))?.assumingMemoryBound(to: UInt8.self) else {
-            throw OTAError(.noMemory, "cannot allocate \(bytes.count) bytes for the result")
-        }
-        bytes.withUnsafeBufferPointer { b in
-            if let base = b.baseAddress { p.update(from: base, count: b.count) }
-        }
-        data = p
-        count = bytes.count
-    }
-
-    func hand(to out: UnsafeMutablePointer<ota_buf>) {
-        out.pointee = ota_buf(data: data, len: count)
-        data = nil
-    }
-
-    deinit { free(data) }
-}
-
 @c @implementation
 public func ota_fleet_export(_ db: OpaquePointer?, _ now: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
     onHandle(db, out: out) { (h, out) throws(OTAError) in
