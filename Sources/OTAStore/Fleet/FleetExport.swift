@@ -6,6 +6,15 @@ import OTACore
 /// Every stored value is checked as it is read (`StoredRow`): a tampered row is `.corrupt`.
 public enum FleetExport {
     public static func encoder(_ db: SQLiteConnection, now: Int64) throws(OTAError) -> SnapshotEncoder {
+        try encoder(db, now: now, vehicle: { _, _ in }, ecu: { _, _, _, _, _ in })
+    }
+
+    /// The export, telling the caller each exported ECU's row id, node, slot, hw and sw, then
+    /// its vehicle's row id and fields (in snapshot order), so that what a resolution of the
+    /// snapshot finds can be tied back to the rows (campaign freezing).
+    public static func encoder(_ db: SQLiteConnection, now: Int64, vehicle: (Int64, SnapshotVehicle) -> Void,
+                               ecu: (_ id: Int64, _ node: String, _ slot: Int64, _ hw: String, _ sw: String) -> Void)
+        throws(OTAError) -> SnapshotEncoder {
         guard now >= 0 else { throw .badInput("now is \(now); a snapshot time is not negative") }
         // One read transaction: a consistent view while another connection writes.
         return try db.read { () throws(OTAError) -> SnapshotEncoder in
@@ -15,7 +24,7 @@ public enum FleetExport {
                 attributes FROM vehicles ORDER BY id
                 """)
             let ecus = try db.prepare("""
-                SELECT id, node, hw, sw, calibration, serial FROM ecus \
+                SELECT id, node, hw, sw, calibration, serial, slot FROM ecus \
                 WHERE vehicle_id = ? AND removed IS NULL ORDER BY id
                 """)
             var position = 0
@@ -33,11 +42,14 @@ public enum FleetExport {
                 ecus.bind(1, id)
                 try ecus.forEachRow { (e) throws(OTAError) -> Bool in
                     let r = StoredRow(s: e, name: "ECU row \(e.int64(0)) of vehicle row \(id)")
-                    v.ecus.append(SnapshotECU(node: try r.text(1, "node"), hw: try r.text(2, "hw"), sw: try r.text(3, "sw"),
+                    let node = try r.text(1, "node"), hw = try r.text(2, "hw"), sw = try r.text(3, "sw")
+                    ecu(e.int64(0), node, e.int64(6), hw, sw)
+                    v.ecus.append(SnapshotECU(node: node, hw: hw, sw: sw,
                                               calibration: try r.optionalText(4, "calibration"),
                                               serial: try r.optionalText(5, "serial")))
                     return true
                 }
+                vehicle(id, v)
                 encoder.add(v)
                 position += 1
                 return true
