@@ -7,6 +7,7 @@
  *                                 parse bytes=B keys=K ns=T (best of RUNS, default 5)
  *
  * Keys are "k" + a number in a shuffled order (so they do not arrive sorted), each value 0. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -23,7 +23,7 @@ struct InputFile {
         }
         guard ota_is_regular_file(&info) != 0 || (devices && ota_is_device(&info) != 0) else {
             _ = close(fd)
-            throw OTAError(.io, "\(shown) is not a regular file" + (devices ? " or a device" : ""))
+            throw OTAError(.io, "cannot read \(shown): it is not a regular file" + (devices ? " or a device" : ""))
         }
         guard ota_clear_nonblock(fd) == 0 else {
             let error = systemError("cannot read \(shown)")

@@ -44,7 +44,7 @@ import OTACore
         let items = (0..<40).map { _ in CBOR.text("") }
         let message = problems(manifestCBOR([("models", .array(items))]))
         #expect(message.hasPrefix("manifest has 40 problems: models[0]: empty text"))
-        #expect(message.hasSuffix("; and 8 more"))
+        #expect(message.hasSuffix("models[19]: empty text; ... and 20 more"))  // 20 listed
     }
 
     @Test func eachFieldIsChecked() {

@@ -2,6 +2,7 @@
  * with a NULL handle), one rule for identities, options read by version, files that are not
  * regular refused without blocking, a verify that stops past the declared size, the cut of
  * ota_last_errmsg. Built as C99 and as C++ by the Makefile. */
+#define _POSIX_C_SOURCE 200809L /* mkfifo, alarm, access */
 #include <cbor.h>
 #include <signal.h>
 #include <stdio.h>

@@ -140,7 +140,7 @@ private final class TreeBuilder {
                 i += 2
             }
             // Sorted, not compared pairwise: a 16 MiB map of short keys must not take hours.
-            if let dup = CBORKeyOrder.firstDuplicate(pairs.map { $0.key }) {
+            if let dup = CBORKeyOrder.firstDuplicate(keysOf: frame.items) {
                 fail("duplicate map key (entry \(dup)) in the map starting at byte \(frame.start)")
                 return nil
             }

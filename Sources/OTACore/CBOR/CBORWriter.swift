@@ -11,6 +11,8 @@ public struct CBORWriter {
 
     /// The bytes written so far (a copy).
     public var bytes: [UInt8] { buffer.array() }
+    /// Bytes written so far (where the next item starts).
+    public var byteCount: Int { buffer.count }
 
     /// The bytes written so far, borrowed for the duration of `body` (no copy).
     public func withBytes<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
