@@ -128,7 +128,7 @@ extension CampaignActivity {
                 e.share = total > 0 ? Int(succeeded * 10_000 / total) : 10_000
                 try emit(e)
             }
-            guard let gateAt = row.gateAt, now >= TargetPolicy.add(gateAt, wave.soak) else { return }
+            guard let gateAt = row.gateAt, now >= addSaturating(gateAt, wave.soak) else { return }
             if wave.advance == .manual {
                 let because = "\(Self.gateTag(w)) \(succeeded) of \(total) targets succeeded; the next wave opens when the campaign is resumed"
                 try transition(.pause, reason: because)
@@ -146,7 +146,7 @@ extension CampaignActivity {
     func soakEnd() -> Int64? {
         guard row.state == .running, let gateAt = row.gateAt, row.openWave >= 0,
               row.openWave < spec.waves.count, row.openWave + 1 < spec.waves.count else { return nil }
-        return TargetPolicy.add(gateAt, spec.waves[row.openWave].soak)
+        return addSaturating(gateAt, spec.waves[row.openWave].soak)
     }
 
     // MARK: 7: notifications
@@ -292,4 +292,10 @@ func percentText(_ bp: Int) -> String {
     let frac = bp % 100
     if frac == 0 { return "\(whole) %" }
     return frac % 10 == 0 ? "\(whole).\(frac / 10) %" : "\(whole).\(frac < 10 ? "0" : "")\(frac) %"
+}
+
+/// `a + b`, saturating (times come from callers and specs).
+func addSaturating(_ a: Int64, _ b: Int64) -> Int64 {
+    let (s, overflow) = a.addingReportingOverflow(b)
+    return overflow ? (b > 0 ? Int64.max : Int64.min) : s
 }
