@@ -16,10 +16,8 @@ final class RunWorld {
     init(vehicles: Int, markets: [String] = ["DE"]) throws {
         store = try makeStore()
         signer = try testSigner()
-        var fleet: [SnapshotVehicle] = []
-        for n in 0..<vehicles { fleet.append(Fleet.vehicle(n, market: markets[n % markets.count])) }
-        try FleetImport.run(store.db, actor: "eve", now: t0, scan: Fleet.scan(fleet), progress: { _, _ in true })
-        package = try released(store, version: "2.0", hw: ["BCM-A"], counter: 1)
+        try CampaignFixture.fleet(store, (0..<vehicles).map { CampaignFixture.vehicle($0, markets: markets) })
+        package = try CampaignFixture.package(store, CampaignFixture.manifest())
     }
 
     static func spec(waves: [CampaignSpec.Wave], urgency: CampaignSpec.Urgency = .immediate, start: Int64? = nil,
@@ -39,54 +37,20 @@ final class RunWorld {
         return w
     }
 
-    /// An approved campaign over the first `sum(sizes)` vehicles in VIN order, wave by wave.
+    /// A campaign created by cam and approved by root (frozen by the library) over the
+    /// first `sum(sizes)` vehicles of the fleet; `sizes` are the waves' sizes, as the spec's
+    /// waves give them.
     func campaign(_ input: CampaignSpec, sizes: [Int], priority: Int = 500) throws -> Int64 {
         var spec = input
         spec.packages = [package]
         spec.priority = priority
         let total = sizes.reduce(0, +)
-        try db.prepare("""
-            INSERT INTO campaigns(name, category, priority, spec, state, author, created_at, approved_by, approved_at,
-              seed, test, start_at, end_at, targets)
-            VALUES(?, ?, ?, ?, 'approved', 'cam', ?, 'ann', ?, 7, 0, ?, ?, ?)
-            """)
-            .bind(1, spec.name).bind(2, spec.category.rawValue).bind(3, Int64(priority)).bind(4, blob: spec.canonical)
-            .bind(5, t0).bind(6, t0).bind(7, spec.start).bind(8, spec.end).bind(9, Int64(total)).run()
-        let id = db.lastInsertRowID
-        try db.prepare("INSERT INTO campaign_packages(campaign_id, position, package_id) VALUES(?, 0, ?)")
-            .bind(1, id).bind(2, package).run()
-        let vehicles = try db.prepare("""
-            SELECT v.id, v.vin, v.market, v.model, v.variant, e.id, e.slot, e.hw, e.sw FROM vehicles v
-            JOIN ecus e ON e.vehicle_id = v.id AND e.node = 'BCM' ORDER BY v.vin LIMIT ?
-            """).bind(1, Int64(total)).rows {
-            ($0.int64(0), $0.text(1) ?? "", $0.text(2) ?? "", $0.text(3) ?? "", $0.text(4) ?? "", $0.int64(5),
-             $0.int64(6), $0.text(7) ?? "", $0.text(8) ?? "")
-        }
-        var counters = CampaignCounters(campaign: id)
-        var ord = 0
-        for (w, size) in sizes.enumerated() {
-            try db.prepare("INSERT INTO campaign_waves(campaign_id, idx, targets) VALUES(?, ?, ?)")
-                .bind(1, id).bind(2, Int64(w)).bind(3, Int64(size)).run()
-            for _ in 0..<size {
-                let v = vehicles[ord]
-                let region = spec.regions.first { $0.markets.contains(v.2) }?.name
-                try db.prepare("""
-                    INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, region, state)
-                    VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')
-                    """)
-                    .bind(1, id).bind(2, v.0).bind(3, v.1).bind(4, Int64(ord)).bind(5, Int64(w)).bind(6, v.2)
-                    .bind(7, v.3).bind(8, v.4).bind(9, region).run()
-                let target = db.lastInsertRowID
-                try db.prepare("""
-                    INSERT INTO target_ecus(target_id, position, ecu_id, node, slot, hw, from_sw, to_sw)
-                    VALUES(?, 0, ?, 'BCM', ?, ?, ?, '2.0')
-                    """).bind(1, target).bind(2, v.5).bind(3, v.6).bind(4, v.7).bind(5, v.8).run()
-                counters.add(TargetFacets(wave: w, market: v.2, region: region, model: v.3, variant: v.4),
-                             TargetStatus(state: .pending, final: false))
-                ord += 1
-            }
-        }
-        try counters.flush(db)
+        let vins = try db.prepare("SELECT vin FROM vehicles ORDER BY id LIMIT ?").bind(1, Int64(total)).rows { $0.text(0) ?? "" }
+        spec.rule = .map([CBORPair(.text("vins"), .array(vins.map { .text($0) }))])
+        let id = try Campaigns.create(db, actor: "cam", now: CampaignFixture.now, spec: spec.canonical)
+        try Campaigns.approve(db, actor: "root", now: CampaignFixture.now, campaign: id)
+        let waves = try WaveRow.all(db, campaign: id).map { Int($0.targets) }
+        #expect(waves == sizes)
         return id
     }
 

@@ -33,21 +33,11 @@ struct CampaignActivity {
 
     // MARK: the campaign
 
-    /// Moves the campaign by `action` (to `to` where the action has two ends), recording it.
+    /// Moves the campaign by `action` (to `to` where the action has two ends) through
+    /// `Campaigns.move`, which records it in campaign_events and the audit trail.
     mutating func transition(_ action: CampaignAction, to: CampaignState? = nil, reason: String? = nil) throws(OTAError) {
-        let from = row.state
-        let next = try CampaignLifecycle.next(from, action, to: to, campaign: row.id)
-        try db.prepare("UPDATE campaigns SET state = ? WHERE id = ?").bind(1, next.rawValue).bind(2, row.id).run()
-        try db.prepare("INSERT INTO campaign_events(campaign_id, state, actor, at, reason) VALUES(?, ?, ?, ?, ?)")
-            .bind(1, row.id).bind(2, next.rawValue).bind(3, actor).bind(4, now).bind(5, reason).run()
-        var detail = CBORMapBuilder()
-        detail.text("from", from.rawValue)
-        detail.text("to", next.rawValue)
-        if let reason { detail.text("reason", reason) }
-        try Audit.append(db, at: now, actor: actor, action: "campaign." + action.rawValue,
-                         subject: "campaign:\(row.id)", detail: detail.encoded)
-        row.state = next
-        if next.isFinal { row.nextDue = nil }
+        row.state = try Campaigns.move(db, campaign: row.id, action, to: to, actor: actor, now: now, reason: reason)
+        if row.state.isFinal { row.nextDue = nil }
     }
 
     /// Records an event in the result and sends it to the campaign's events topic.

@@ -37,7 +37,7 @@ public struct CampaignRow: Equatable {
     public static func load(_ db: SQLiteConnection, id: Int64) throws(OTAError) -> CampaignRow {
         let s = try db.prepare("SELECT \(columns) FROM campaigns WHERE id = ?").bind(1, id)
         defer { s.reset() }
-        guard try s.step() else { throw .notFound("no campaign \(id)") }
+        guard try s.step() else { throw .notFound("no campaign with id \(id)") }
         return try read(s)
     }
 
@@ -45,7 +45,7 @@ public struct CampaignRow: Equatable {
     public static func spec(_ db: SQLiteConnection, id: Int64) throws(OTAError) -> CampaignSpec {
         guard let bytes = try db.prepare("SELECT spec FROM campaigns WHERE id = ?").bind(1, id)
             .firstRow({ $0.blob(0) }) ?? nil else {
-            throw .notFound("no campaign \(id)")
+            throw .notFound("no campaign with id \(id)")
         }
         do throws(OTAError) {
             return try CampaignSpecParser.parse(bytes)
