@@ -40,12 +40,12 @@ final class RunWorld {
     /// A campaign created by cam and approved by root (frozen by the library) over the
     /// first `sum(sizes)` vehicles of the fleet; `sizes` are the waves' sizes, as the spec's
     /// waves give them.
-    func campaign(_ input: CampaignSpec, sizes: [Int], priority: Int = 500) throws -> Int64 {
+    func campaign(_ input: CampaignSpec, sizes: [Int], priority: Int = 500, skip: Int = 0) throws -> Int64 {
         var spec = input
         spec.packages = [package]
         spec.priority = priority
         let total = sizes.reduce(0, +)
-        let vins = try db.prepare("SELECT vin FROM vehicles ORDER BY id LIMIT ?").bind(1, Int64(total)).rows { $0.text(0) ?? "" }
+        let vins = try db.prepare("SELECT vin FROM vehicles ORDER BY id LIMIT ? OFFSET ?").bind(1, Int64(total)).bind(2, Int64(skip)).rows { $0.text(0) ?? "" }
         spec.rule = .map([CBORPair(.text("vins"), .array(vins.map { .text($0) }))])
         let id = try Campaigns.create(db, actor: "cam", now: CampaignFixture.now, spec: spec.canonical)
         try Campaigns.approve(db, actor: "root", now: CampaignFixture.now, campaign: id)
