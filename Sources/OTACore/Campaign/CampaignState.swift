@@ -54,10 +54,10 @@ public enum CampaignLifecycle {
         for t in transitions where t.action == action && t.from == state && (to == nil || t.to == to) {
             return t.to
         }
+        var from: [CampaignState] = []
+        for t in transitions where t.action == action && !from.contains(t.from) { from.append(t.from) }
         var legal = ""
-        for t in transitions where t.action == action && !legal.contains(t.from.rawValue) {
-            legal += (legal.isEmpty ? "" : " or ") + t.from.rawValue
-        }
+        for state in from { legal += (legal.isEmpty ? "" : " or ") + state.rawValue }
         throw .conflict("cannot \(action.rawValue) campaign \(id): it is \(state.rawValue) (\(action.rawValue) needs \(legal))")
     }
 }
