@@ -10,7 +10,7 @@ public struct CampaignSpec: Equatable {
             case share(basisPoints: Int)   // of all targets
             case count(Int)
         }
-        public enum Advance: String, Sendable { case auto, manual }
+        public enum Advance: String, CaseIterable, Sendable { case auto, manual }
         public var size: Size?             // nil only for a last wave that takes the rest
         public var successGate: Int        // basis points of the wave's targets
         public var failureThreshold: Int   // basis points of the wave's final targets
