@@ -5,6 +5,16 @@ public protocol ResolutionSink {
     mutating func target(vin: UnsafeBufferPointer<UInt8>, hw: UnsafeBufferPointer<UInt8>,
                          from: UnsafeBufferPointer<UInt8>,
                          serial: UnsafeBufferPointer<UInt8>?) throws(OTAError)
+
+    /// Vehicle `index` (its position in the snapshot) is decided: `excluded` is nil when it is
+    /// targeted (its targets were passed just before), else the reason it was counted under.
+    /// For sinks that need every vehicle's outcome (campaign freezing); by default nothing.
+    mutating func vehicleDecided(index: Int, excluded: ExclusionReason?) throws(OTAError)
+}
+
+extension ResolutionSink {
+    @inline(always)
+    public mutating func vehicleDecided(index: Int, excluded: ExclusionReason?) throws(OTAError) {}
 }
 
 /// How many vehicles were read, targeted and excluded (by reason).

@@ -135,9 +135,12 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
         case .target:
             if requirementsSeen != matcher.allRequirements || requirementsViolated != 0 { failed |= bit(.requires) }
         }
+        let index = counts.scanned
         counts.scanned += 1
         if failed != 0 {
-            counts.excluded[failed.trailingZeroBitCount] += 1
+            let reason = failed.trailingZeroBitCount
+            counts.excluded[reason] += 1
+            try sink.vehicleDecided(index: index, excluded: ExclusionReason(rawValue: reason))
             return
         }
         counts.targetedVehicles += 1
@@ -147,6 +150,7 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
                             serial: c.serial.map { strings.bytes($0) })
             counts.targets += 1
         }
+        try sink.vehicleDecided(index: index, excluded: nil)
     }
 
     // MARK: matching strings

@@ -1,0 +1,108 @@
+/// The checks of a parsed spec that look at several keys together (design/campaigns.md §2):
+/// reported by validation, with the store's checks, as problems that block approval.
+public enum CampaignSpecChecks {
+    /// Problems of the spec alone. `from` is the earliest time the campaign could run (its
+    /// start, or when it was created / is approved).
+    public static func problems(_ spec: CampaignSpec, from: Int64) -> [String] {
+        var out: [String] = []
+        switch spec.urgency {
+        case .scheduled:
+            if spec.start == nil { out.append("start: missing; a scheduled campaign needs a start") }
+        case .immediate:
+            if spec.start != nil { out.append("start: an immediate campaign starts when it is started; leave start out or make it scheduled") }
+        }
+        if let start = spec.start, spec.end <= start {
+            out.append("end: \(spec.end) is not after start \(start)")
+        }
+        // Shares: more than 100 % never works; all-share waves must add up to exactly 100.
+        var shareSum = 0
+        var allShares = true
+        for w in spec.waves {
+            if case .share(let bp)? = w.size { shareSum += bp } else { allShares = false }
+        }
+        if shareSum > 10_000 {
+            out.append("waves: the shares add up to \(FieldChecks.decimal(shareSum)) %, more than 100")
+        } else if allShares && shareSum != 10_000 {
+            out.append("waves: the shares add up to \(FieldChecks.decimal(shareSum)) %, not 100 (leave share out of the last wave to give it the rest)")
+        }
+        let names = spec.regions.map(\.name)
+        for (i, w) in spec.windows.enumerated() {
+            for (j, r) in (w.regions ?? []).enumerated() where !names.contains(r) {
+                out.append("windows[\(i)].regions[\(j)]: '\(r)' is not a region of the spec")
+            }
+        }
+        if !spec.windows.isEmpty {
+            let end = spec.end
+            if !spec.windows.contains(where: { opens($0, from: max(from, spec.start ?? from), until: end) }) {
+                out.append("windows: no window opens between \(max(from, spec.start ?? from)) and end \(end)")
+            } else {
+                for (i, w) in spec.windows.enumerated() where !opens(w, from: max(from, spec.start ?? from), until: end) {
+                    out.append("windows[\(i)]: never opens before end \(end)")
+                }
+            }
+        }
+        if spec.test && spec.afterTest != nil {
+            out.append("after-test: a test campaign follows no other campaign")
+        }
+        return out
+    }
+
+    /// How many targets each wave takes from the frozen order: a share is floor(targets ×
+    /// share), a count is itself, both capped by what is left; the last wave takes the rest.
+    /// Problems: a wave that gets no vehicle, explicit sizes that leave targets over.
+    public static func waveSizes(_ spec: CampaignSpec, targets: Int) -> (sizes: [Int], problems: [String]) {
+        var sizes: [Int] = []
+        var problems: [String] = []
+        var left = targets
+        for (i, w) in spec.waves.enumerated() {
+            var n: Int
+            switch w.size {
+            case .share(let bp)?: n = Int((Int64(targets) * Int64(bp)) / 10_000)
+            case .count(let c)?: n = c
+            case nil: n = left
+            }
+            n = min(n, left)
+            if i == spec.waves.count - 1 {
+                if case .count? = w.size, n < left {
+                    problems.append("waves: the waves take \(targets - left + n) of the \(targets) targets; leave share and count out of the last wave to give it the rest")
+                }
+                n = left
+            }
+            if n == 0 && targets > 0 {
+                problems.append("waves[\(i)]: rounds to zero vehicles (of \(targets) targets)")
+            }
+            sizes.append(n)
+            left -= n
+        }
+        return (sizes, problems)
+    }
+
+    /// Whether `w` is open at some moment in [from, until).
+    public static func opens(_ w: CampaignSpec.Window, from: Int64, until: Int64) -> Bool {
+        guard until > from else { return false }
+        if until - from >= 8 * 86_400 { return !w.days.isEmpty }
+        let offset = Int64(w.utcOffsetMinutes) * 60
+        // Local days from the one before `from` (a window from the evening before may still
+        // be open) to the one holding `until`.
+        var day = floorDiv(from + offset, 86_400) - 1
+        let last = floorDiv(until + offset, 86_400)
+        while day <= last {
+            if w.days.contains(weekday(day)) {
+                let open = day * 86_400 + Int64(w.startMinute) * 60 - offset
+                let close = open + Int64(w.minutes) * 60
+                if open < until && close > from { return true }
+            }
+            day += 1
+        }
+        return false
+    }
+
+    /// 0 = Monday ... 6 = Sunday for a day number since 1970-01-01 (a Thursday).
+    public static func weekday(_ day: Int64) -> Int {
+        Int(((day + 3) % 7 + 7) % 7)
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        a >= 0 ? a / b : -((-a + b - 1) / b)
+    }
+}
