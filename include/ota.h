@@ -352,10 +352,13 @@ int ota_vehicle_get(ota_db *db, const char *vin, ota_buf *out);
  * The host authenticates actors; libota authorizes them. An actor holds any of the roles
  *   "admin"             grants and revokes roles; passes every role check below (but is
  *                       still bound by the two-person rules)
- *   "engineer"          registers packages, verifies their files, validates them
- *   "approver"          approves packages (never their own), releases and withdraws them
- *   "campaign-manager"  releases and withdraws packages, steers campaigns
- *   "gateway"           ingests vehicle status reports
+ *   "engineer"          registers packages, verifies their files, validates them; manages
+ *                       the test fleet and vehicle keys
+ *   "approver"          approves packages (never their own), releases and withdraws them;
+ *                       approves campaigns (never one they created: the two-person rule)
+ *   "campaign-manager"  releases and withdraws packages; creates, starts, pauses, resumes,
+ *                       aborts and steps campaigns
+ *   "gateway"           ingests vehicle status reports, drains the outbox
  * A new store has no roles until ota_open_ex names its first admin with
  * ota_open_options.bootstrap_admin; that admin grants everything else. A call that needs a
  * role the actor lacks returns OTA_DENIED with a message naming the role(s) that would allow
@@ -523,6 +526,149 @@ int ota_set_signer(ota_db *db, ota_sign_fn sign, void *ctx, const uint8_t pub[32
 /* Copies the public key of the handle's signing key or signer to out (32 bytes).
  * Errors: OTA_MISUSE (db or out NULL; no key or signer set). */
 int ota_signing_public_key(ota_db *db, uint8_t out[32]);
+
+/* ---------------------------------------------------------------------------------------
+ * Campaigns: specs, validation, two-person approval, frozen targets, stepping, the outbox
+ *
+ * A campaign installs packages (in order, at most one per ECU node) on the vehicles that its
+ * packages' rules, narrowed by its spec, select in the store's inventory. The spec is a CBOR
+ * map with text keys (docs/schemas/campaign.cddl): name, category, priority, packages,
+ * rule (narrowing target-rule keys), regions, test, after-test, urgency, start, end, waves
+ * (share or count, success-gate, failure-threshold, min-final, soak, advance), rate,
+ * windows, notify, timeouts, retry, seed, contacts. Percentages are numbers with at most two
+ * decimals (0.25 is allowed), kept as basis points: no float rounding decides a gate.
+ *
+ * Lifecycle, one state machine (Sources/OTACore/Campaign/CampaignState.swift):
+ *
+ *     draft --approve--> approved --start--> scheduled --(start time)--> running
+ *     approved --start (immediate, or start reached)--> running
+ *     running --pause--> paused --resume--> running;  running, paused --> completed
+ *     draft, approved, scheduled, running, paused --abort--> aborted
+ *
+ * An illegal transition is OTA_CONFLICT naming the current state. Every transition is
+ * audited ("campaign.create", "campaign.approve", ...) and kept in the campaign's history.
+ *
+ * Targets: approval freezes them from the inventory with the resolver of ota_resolve: each
+ * package's rule (its manifest's ecu, hw, from, to, models, powertrains, requires) narrowed
+ * by the spec's rule, regions (only vehicles in their markets) and, for a test campaign, the
+ * test fleet. A vehicle is a target when every package applies to it, or a package that does
+ * not apply is already installed while the rest apply; a requirement is met by installed
+ * versions or by an earlier package of the campaign. Vehicles that are a non-final target
+ * of another scheduled, running or paused campaign for one of the same ECU nodes are
+ * excluded ("busy"), as are vehicles outside the test fleet of a test campaign
+ * ("test-fleet"); every exclusion is counted by reason. The frozen order is a seeded shuffle
+ * (the spec's seed, else one derived from the campaign id) spread across markets and models;
+ * waves are consecutive slices of it.
+ *
+ * Roles: create needs "campaign-manager"; approve needs "approver" and an actor who is not
+ * the campaign's author (OTA_DENIED, also for admins); start, pause, resume, abort and step
+ * need "campaign-manager"; the test fleet and vehicle keys need "engineer"; status
+ * ingestion and the outbox need "gateway". Admins pass every role check. Reading (validate,
+ * get, list, stats, vehicles) needs no role. `vins` arguments are CBOR arrays of VIN text.
+ * Times are Unix seconds given by the caller (`now`): libota reads no clock.
+ * Threads: as every call on a handle.
+ * ------------------------------------------------------------------------------------- */
+
+/* Stores a spec (len bytes of CBOR at spec, borrowed for the call) as a new draft campaign
+ * and sets *id. The spec is checked completely: OTA_BADINPUT lists every problem with its
+ * path ("campaign spec has 2 problems: waves[1].share: 120 is outside 0-100 %; ...").
+ * Any valid CBOR encoding is accepted; the canonical encoding is what is stored. Whether
+ * the packages are approved, the waves add up etc. is validation's business.
+ * Errors: OTA_MISUSE (db, actor or id NULL; spec NULL with len > 0), OTA_BADINPUT,
+ *         OTA_DENIED (not a campaign-manager), OTA_NOTFOUND (a package id that does not
+ *         exist), OTA_STORE. On failure nothing is stored and *id is unchanged. */
+int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_t *spec, size_t len, int64_t *id);
+
+/* Every problem that would stop approval, at once, and what approval would freeze now, as a
+ * CBOR map (docs/schemas/campaign-validation.cddl): {"problems": [* text], "targets": uint,
+ * "excluded": {reason => uint}, "waves": [* uint]}; with "approvable-by-admin-only": true
+ * when the only problem is a fleet campaign without "after-test". Problems: packages not
+ * approved or released, two packages for one node, a requirement installed only by a later
+ * package, no target at all, shares that do not add up, a wave that rounds to zero
+ * vehicles, a window that never opens before end, a missing or unfinished after-test,
+ * scheduled without start, end not after start, windows naming unknown regions. Changes
+ * nothing. *out is the caller's to ota_buf_free.
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE, OTA_NOMEM. */
+int ota_campaign_validate(ota_db *db, int64_t id, ota_buf *out);
+
+/* draft -> approved (role approver; never the author: OTA_DENIED). Validates again (with
+ * now: an end that has passed is a problem too) and refuses with OTA_CONFLICT listing every
+ * problem; an admin may approve a fleet campaign without "after-test", and the audit entry
+ * says "without-test". Then freezes the targets (see above) in the same transaction.
+ * Errors: OTA_MISUSE, OTA_BADINPUT (actor), OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT (not a
+ *         draft: names its state; problems), OTA_CORRUPT, OTA_STORE, OTA_NOMEM. On any
+ *         error nothing changes. */
+int ota_campaign_approve(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* approved -> scheduled, or straight to running when urgency is "immediate" or its start
+ * has come (role campaign-manager).
+ * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT, OTA_STORE. */
+int ota_campaign_start(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* running -> paused (role campaign-manager): no new notifications; reports and timeouts
+ * still apply. Errors: as ota_campaign_start. */
+int ota_campaign_pause(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* paused -> running (role campaign-manager); at a manual wave gate, opens the next wave.
+ * Errors: as ota_campaign_start. */
+int ota_campaign_resume(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* Any non-final state -> aborted (role campaign-manager), with a reason (non-empty UTF-8):
+ * every non-final target not already installing is cancelled, and each notified one is sent
+ * a cancel message through the outbox.
+ * Errors: as ota_campaign_start; OTA_BADINPUT (empty reason). */
+int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, const char *reason);
+
+/* Does everything that is due at now and nothing else, in one transaction (role
+ * campaign-manager); id 0 steps every scheduled, running or paused campaign with something
+ * due, in priority order. *out: {"state", "events", "notified", "timed-out", "retried",
+ * "reminded", "expired", "next-due"} (docs/schemas/campaign-step.cddl); the caller's to
+ * ota_buf_free. Same store + same now = same result.
+ * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND, OTA_STORE, OTA_NOMEM. */
+int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ota_buf *out);
+
+/* The campaign as a CBOR map (docs/schemas/campaign-info.cddl): {"id", "name", "category",
+ * "priority", "state", "spec" (the canonical spec map), "author", "created", "approved-by",
+ * "approved-at", "targets", "excluded", "seed", "packages", "waves": [* {"index",
+ * "targets", "opened"}], "next-due", "history": [* {"state", "actor", "at", ? "reason"}]}.
+ * Reading needs no role. *out is the caller's to ota_buf_free.
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE. */
+int ota_campaign_get(ota_db *db, int64_t id, ota_buf *out);
+
+/* Every campaign that passes filter, by id, as a CBOR array (docs/schemas/campaign-list.cddl)
+ * of {"id", "name", "category", "state", "targets", "succeeded", "failed", "progress" (the
+ * percentage of targets whose outcome is final, at most two decimals), "next-due"}.
+ * filter is a CBOR map with the optional keys "state" and "category"; filter == NULL with
+ * filter_len == 0 means no filter. Reading needs no role. *out is the caller's to
+ * ota_buf_free.
+ * Errors: OTA_MISUSE (db or out NULL; filter NULL with filter_len > 0), OTA_BADINPUT
+ *         (malformed filter, unknown key or value), OTA_STORE. */
+int ota_campaign_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_buf *out);
+
+/* ota_campaign_stats and ota_campaign_vehicles: see "Status reports and statistics" below. */
+
+/* Pending outbox messages, oldest first, at most limit, as a CBOR array of [id, topic,
+ * payload]; a fetched message that is never acknowledged is returned again (at least once).
+ * *out is the caller's to ota_buf_free. Errors: OTA_MISUSE, OTA_STORE. */
+int ota_outbox_fetch(ota_db *db, int64_t limit, ota_buf *out);
+
+/* Acknowledges count published messages (ids borrowed for the call).
+ * Errors: OTA_MISUSE (ids NULL with count > 0), OTA_STORE. */
+int ota_outbox_ack(ota_db *db, const int64_t *ids, size_t count);
+
+/* Adds vehicles to the store's test fleet (role engineer): vins is a CBOR array of VIN text
+ * (len bytes, borrowed). Vehicles already in it stay. Audited ("test-fleet.add").
+ * Errors: OTA_MISUSE, OTA_BADINPUT (not an array of VINs, empty), OTA_DENIED, OTA_NOTFOUND
+ *         (a VIN the inventory does not have: the message names it; nothing is added),
+ *         OTA_STORE. */
+int ota_test_fleet_add(ota_db *db, const char *actor, int64_t now, const uint8_t *vins, size_t len);
+
+/* Removes vehicles from the test fleet (role engineer); a vehicle not in it is no error.
+ * Audited ("test-fleet.remove"). Errors: as ota_test_fleet_add. */
+int ota_test_fleet_remove(ota_db *db, const char *actor, int64_t now, const uint8_t *vins, size_t len);
+
+/* ota_vehicle_set_key, ota_status_ingest and ota_status_ingest_batch: see "Status reports and
+ * statistics" below. */
 
 /* ---------------------------------------------------------------------------------------
  * Status reports and statistics (docs/schemas/status-report.cddl, campaign-stats.cddl,

@@ -100,7 +100,7 @@ extension CampaignSpec.Window {
 extension CBORWriter {
     /// A value kept in hundredths: an integer when whole, else the nearest double (which
     /// `FieldChecks.hundredths` reads back to the same hundredths).
-    mutating func hundredths(_ n: Int) {
+    public mutating func hundredths(_ n: Int) {
         if n % 100 == 0 {
             int(Int64(n / 100))
         } else {
