@@ -98,6 +98,10 @@ typedef struct ota_db ota_db;
 
 #define OTA_OPEN_READONLY   0x1u /* open for reading only; nothing is migrated or created */
 #define OTA_OPEN_MUSTEXIST  0x2u /* fail with OTA_NOTFOUND instead of creating a new store */
+#define OTA_OPEN_FAST_INGEST 0x4u /* status ingestion commits with synchronous = NORMAL: it
+                                     survives a process crash, but a power loss or OS crash may
+                                     lose the last transactions that returned OTA_OK (default:
+                                     synchronous = FULL, on disk when OTA_OK is returned) */
 
 typedef struct ota_open_options {
   unsigned version;            /* OTA_OPEN_OPTIONS_VERSION */
@@ -618,17 +622,7 @@ int ota_campaign_get(ota_db *db, int64_t id, ota_buf *out);
  *         (malformed filter, unknown key or value), OTA_STORE. */
 int ota_campaign_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_buf *out);
 
-/* Statistics (docs/schemas/campaign-stats.cddl): counts by state, wave, market, region,
- * model, failures by reason and code, progress, success, time to success, timeline. Cost
- * independent of the number of targets. *out is the caller's to ota_buf_free.
- * Errors: OTA_MISUSE, OTA_NOTFOUND, OTA_STORE. */
-int ota_campaign_stats(ota_db *db, int64_t id, int64_t now, ota_buf *out);
-
-/* Per-target rows, filtered by state, wave and market and paged ("after", "limit"):
- * {"rows": [* {"vin", "market", "model", "wave", "state", ? "reason", ? "code",
- * "last-report", "retries"}], "next"}. *out is the caller's to ota_buf_free.
- * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_NOTFOUND, OTA_STORE. */
-int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t filter_len, ota_buf *out);
+/* ota_campaign_stats and ota_campaign_vehicles: see "Status reports and statistics" below. */
 
 /* Adds vehicles to the store's test fleet (role engineer): vins is a CBOR array of VIN text
  * (len bytes, borrowed). Vehicles already in it stay. Audited ("test-fleet.add").
@@ -641,21 +635,90 @@ int ota_test_fleet_add(ota_db *db, const char *actor, int64_t now, const uint8_t
  * Audited ("test-fleet.remove"). Errors: as ota_test_fleet_add. */
 int ota_test_fleet_remove(ota_db *db, const char *actor, int64_t now, const uint8_t *vins, size_t len);
 
-/* Stores the 32-byte Ed25519 public key of a vehicle (role engineer): its status reports
- * must then be COSE_Sign1 signed by it. Errors: OTA_MISUSE, OTA_DENIED, OTA_NOTFOUND,
- * OTA_STORE. */
+/* ota_vehicle_set_key, ota_status_ingest and ota_status_ingest_batch: see "Status reports and
+ * statistics" below. */
+
+/* ---------------------------------------------------------------------------------------
+ * Status reports and statistics (docs/schemas/status-report.cddl, campaign-stats.cddl,
+ * campaign-vehicles.cddl)
+ *
+ * Vehicles publish status reports on ota/v1/vehicles/{vin}/status; the host's gateway hands
+ * them to libota as received. Every report is kept in the store as received (the first 1,000
+ * per vehicle and campaign; later ones are rejected with reason "quota", counted on the target
+ * and not kept), with what became of it:
+ *   "applied"    the target moved (or stayed: download progress) as the report says;
+ *   "duplicate"  the same seq as the newest applied report: nothing changes (idempotent);
+ *   "stale"      older than the newest applied report: kept, not applied;
+ *   "rejected"   with "reason": "malformed" (not a report, or not a status topic), "topic"
+ *                (the topic's VIN is not the report's), "unknown-vehicle", "unknown-campaign",
+ *                "not-target", "campaign-state" (the campaign is not running or paused),
+ *                "transition" (the target cannot move so; "detail" names both states),
+ *                "signature" (the vehicle has a key and the report is not a COSE_Sign1 that
+ *                verifies with it), "quota", "unverified" ("installed" without versions).
+ * "installed" counts as succeeded only when the reported ecus carry every targeted ECU's
+ * `to` version (and hardware); otherwise the target fails with reason "verification", and
+ * only the ECUs not verified are offered again on a retry. A verified install (and a
+ * "rolled-back" report's versions) is written into the fleet inventory with ECU history
+ * source "campaign:<id>" at `now`, and the vehicle's seen time moves to `now`, so a snapshot
+ * taken before `now` and imported later leaves the reported versions alone.
+ * Result documents: {"result": text, ? "reason": text, ? "detail": text, ? "state": the
+ * target's state after the report}.
+ * ------------------------------------------------------------------------------------- */
+
+/* Sets (or replaces) the Ed25519 public key (32 bytes, copied) of the vehicle vin (role admin
+ * or engineer; audited as "vehicle.set-key" with the key; setting the key it already has
+ * changes nothing). From then on only reports that are a COSE_Sign1 (tag 18, EdDSA) by that
+ * key are applied; others are kept and rejected with reason "signature". A vehicle without a
+ * key may still send COSE_Sign1 reports: their payload is read, the signature not checked.
+ * Errors: OTA_MISUSE (db, actor, vin or pub NULL), OTA_BADINPUT (actor), OTA_DENIED,
+ *         OTA_NOTFOUND (no such vehicle), OTA_STORE.
+ * Threads: the handle's thread; several handles on one store work together. */
 int ota_vehicle_set_key(ota_db *db, const char *actor, int64_t now, const char *vin, const uint8_t pub[32]);
 
-/* Ingests one status report (role gateway) published on topic: *out {"result": "applied" /
- * "duplicate" / "stale" / "rejected", ? "reason", ? "state"}. OTA_OK means the report is on
- * disk. Errors: OTA_MISUSE, OTA_DENIED, OTA_STORE. */
+/* Ingests one report (report, len: a CBOR map or a COSE_Sign1 over it, borrowed for the call)
+ * received on topic (NUL-terminated UTF-8), as actor (role gateway) at now, in one write
+ * transaction with one audit entry ("status.ingest", the counts as detail).
+ * A report that is rejected is still OTA_OK: the result says why. *out (may be NULL when the
+ * result is not wanted) receives the result document; it is the caller's to ota_buf_free.
+ * Durability: when OTA_OK is returned, the report and its effects are on disk (the commit
+ * runs with synchronous = FULL) unless the handle was opened with OTA_OPEN_FAST_INGEST.
+ * Errors: OTA_MISUSE (db, actor or topic NULL; report NULL with len > 0), OTA_BADINPUT
+ *         (actor, topic not UTF-8), OTA_DENIED (not a gateway), OTA_CORRUPT (a stored spec or
+ *         target cannot be read), OTA_STORE (nothing was kept: the transaction rolled back).
+ * Threads: the handle's thread. */
 int ota_status_ingest(ota_db *db, const char *actor, int64_t now, const char *topic,
                       const uint8_t *report, size_t len, ota_buf *out);
 
-/* A CBOR array of [topic, report-bytes] in one transaction; *out is an array of the results,
- * in order. Errors: as ota_status_ingest; OTA_BADINPUT (malformed batch). */
+/* Ingests a batch: a CBOR array (at most 100,000 items) of [topic (text), report (bytes)], in
+ * ONE write transaction (all kept or, on an error, none), counters written once, one audit
+ * entry for the batch. *out (may be NULL) receives a CBOR array of result documents, one per
+ * item, in order. An item that is not [text, bytes] is kept as received (its encoding, topic
+ * "") and rejected as "malformed"; a batch that is not a well-formed CBOR array is OTA_BADINPUT
+ * and nothing is kept. Ownership, durability, errors and threads as ota_status_ingest. */
 int ota_status_ingest_batch(ota_db *db, const char *actor, int64_t now,
                             const uint8_t *batch, size_t len, ota_buf *out);
+
+/* The statistics of campaign id (docs/schemas/campaign-stats.cddl): its state, targets,
+ * counts by target state (adding up to targets), per wave, market, region and
+ * "model/variant", failures by reason and code, progress and success in basis points
+ * (1/10,000 of the targets), the time from notification to success as a histogram with fixed
+ * buckets and the median read from it, and a per-hour timeline. Read from counters kept as
+ * targets move: its cost does not grow with the number of targets. now is stamped as "at".
+ * Documents of shards (stores split by VIN) merge into those of the whole (counts add).
+ * *out is the caller's to ota_buf_free. No role needed (read-only).
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND (no campaign id), OTA_STORE.
+ * Threads: the handle's thread. */
+int ota_campaign_stats(ota_db *db, int64_t id, int64_t now, ota_buf *out);
+
+/* One page of campaign id's targets in frozen order (docs/schemas/campaign-vehicles.cddl):
+ * {"rows": [* {"vin", "ord", "market", "model", "variant", "wave", "state", "final",
+ * ? "reason", ? "code", "last-report", "retries", "deferrals", "reports"}], "next": uint /
+ * null}. filter (filter_len bytes; NULL with 0: none) is a CBOR map with optional "state",
+ * "wave", "market", "after" (the "ord" of the previous page's last row: pass "next") and
+ * "limit" (1-10,000, default 1,000). *out is the caller's to ota_buf_free. No role needed.
+ * Errors: OTA_MISUSE, OTA_BADINPUT (the filter, with every problem named), OTA_NOTFOUND,
+ *         OTA_STORE. Threads: the handle's thread. */
+int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t filter_len, ota_buf *out);
 
 /* ---------------------------------------------------------------------------------------
  * Campaign stepping and the outbox
