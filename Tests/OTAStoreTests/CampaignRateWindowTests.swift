@@ -52,6 +52,10 @@ import OTACore
         #expect(RateLimit.perMinute(rate, successes: 1) == 2)     // rounded up: a rate of 1 still grows
         #expect(RateLimit.perMinute(rate, successes: 1_000_000) == RateLimit.maxPerMinute)
         #expect(RateLimit.minute(of: -1) == -1)
+        #expect(RateLimit.nextMinute(after: 125) == 180)
+        #expect(RateLimit.nextMinute(after: -1) == 0)
+        #expect(RateLimit.nextMinute(after: Int64.max) == Int64.max)
+        #expect(RateLimit.nextMinute(after: Int64.min) == Int64.min)
         #expect(RateLimit.budget(rate, successes: 0, now: 125, storedMinute: 2, storedUsed: 1).left == 0)
         #expect(RateLimit.budget(rate, successes: 0, now: 185, storedMinute: 2, storedUsed: 1).left == 1)
         #expect(RateLimit.budget(nil, successes: 0, now: 0, storedMinute: 0, storedUsed: 5).left == Int.max)

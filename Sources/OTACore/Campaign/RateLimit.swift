@@ -12,6 +12,14 @@ public enum RateLimit {
         return (t % 60 != 0 && t < 0) ? q - 1 : q
     }
 
+    /// The start of the minute after the one `t` falls in (saturating at the ends of time).
+    public static func nextMinute(after t: Int64) -> Int64 {
+        let (start, o1) = minute(of: t).multipliedReportingOverflow(by: 60)
+        if o1 { return t < 0 ? Int64.min : Int64.max }
+        let (next, o2) = start.addingReportingOverflow(60)
+        return o2 ? Int64.max : next
+    }
+
     /// Notifications allowed per minute after `successes` successes.
     public static func perMinute(_ rate: CampaignSpec.Rate, successes: Int64) -> Int {
         let cap = max(rate.perMinute, maxPerMinute)

@@ -56,7 +56,7 @@ extension CampaignActivity {
     /// resumed after such a pause has accepted that wave's failures: it does not pause again.
     /// Returns whether it paused.
     mutating func checkThresholds(_ counts: StepCounts) throws(OTAError) -> Bool {
-        guard row.openWave >= 0 else { return false }
+        guard row.openWave >= 0, !spec.waves.isEmpty else { return false }
         for w in 0...min(row.openWave, spec.waves.count - 1) {
             let wave = spec.waves[w]
             let final = counts.final(wave: w)
@@ -187,7 +187,7 @@ extension CampaignActivity {
         tally.notified += Int64(sent)
         // what is still queued waits for the next minute's budget or the next window
         guard try hasQueued() else { return nil }
-        let nextMinute = (budget.minute + 1) * 60
+        let nextMinute = RateLimit.nextMinute(after: now)
         var wake: Int64?
         if budget.left != Int.max && sent >= budget.left { wake = nextMinute }
         if skipped, let opening = MaintenanceWindows.nextOpening(spec.windows, after: now) {
