@@ -1,0 +1,188 @@
+/* Campaigns through the header: create, validate, approve (two-person rule), get, list and
+ * the test fleet, with their error codes. Built as C99 and as C++ by the Makefile. */
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "ota.h"
+#include "check.h"
+
+#define NOW 1700000000
+#define VIN1 "1M8GDM9AXKP042788"
+#define VIN2 "1HGCM82633A004352"
+
+/* A minimal CBOR encoder. */
+typedef struct { uint8_t b[4096]; size_t n; } enc;
+static void head(enc *e, unsigned major, uint64_t v) {
+  uint8_t m = (uint8_t)(major << 5);
+  if (v < 24) { e->b[e->n++] = (uint8_t)(m | v); return; }
+  if (v < 256) { e->b[e->n++] = m | 24; e->b[e->n++] = (uint8_t)v; return; }
+  if (v < 65536) { e->b[e->n++] = m | 25; e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v; return; }
+  e->b[e->n++] = m | 26;
+  e->b[e->n++] = (uint8_t)(v >> 24); e->b[e->n++] = (uint8_t)(v >> 16); e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v;
+}
+static void txt(enc *e, const char *s) { head(e, 3, strlen(s)); memcpy(e->b + e->n, s, strlen(s)); e->n += strlen(s); }
+static void kv(enc *e, const char *k, const char *v) { txt(e, k); txt(e, v); }
+static void ku(enc *e, const char *k, uint64_t v) { txt(e, k); head(e, 0, v); }
+static void list1(enc *e, const char *k, const char *v) { txt(e, k); head(e, 4, 1); txt(e, v); }
+
+static const uint8_t content[] = "BCM image\n";
+
+static void vehicle(enc *e, const char *vin) {
+  head(e, 4, 7);
+  txt(e, vin); txt(e, "M"); txt(e, "V"); txt(e, "P"); txt(e, "DE"); head(e, 0, 1000);
+  head(e, 4, 1); head(e, 4, 3); txt(e, "BCM"); txt(e, "H"); txt(e, "1.0");
+}
+
+static size_t snapshot(enc *e) {
+  e->n = 0;
+  head(e, 5, 3);
+  head(e, 0, 0); head(e, 0, 1);
+  head(e, 0, 1); head(e, 0, NOW - 100);
+  head(e, 0, 3); head(e, 4, 2); vehicle(e, VIN1); vehicle(e, VIN2);
+  return e->n;
+}
+
+static size_t manifest(enc *e) {
+  uint8_t sha[32];
+  crypto_hash_sha256(sha, content, sizeof content - 1);
+  e->n = 0;
+  head(e, 5, 15);
+  kv(e, "name", "BCM-fw"); kv(e, "version", "2.0"); kv(e, "ecu", "BCM");
+  kv(e, "category", "bugfix"); kv(e, "release-type", "routine");
+  kv(e, "issue", "door unlock"); kv(e, "protocol", "CAN");
+  list1(e, "powertrains", "P"); list1(e, "models", "M"); list1(e, "hw", "H");
+  list1(e, "from", "1.0"); kv(e, "to", "2.0");
+  txt(e, "files"); head(e, 4, 1); head(e, 5, 4);
+  kv(e, "name", "bcm.bin"); ku(e, "size", sizeof content - 1);
+  txt(e, "sha256"); head(e, 2, 32); memcpy(e->b + e->n, sha, 32); e->n += 32;
+  kv(e, "uri", "s3://ota/bcm.bin");
+  kv(e, "release-notes", "Fixed."); ku(e, "release-counter", 1);
+  return e->n;
+}
+
+/* {name, category, packages: [id], test: true, urgency: immediate, end, waves: [{success-gate:
+ *  100, failure-threshold: 0.25}], timeouts: {answer, install}} */
+static size_t spec(enc *e, int64_t package, int bad_share) {
+  e->n = 0;
+  head(e, 5, 8);
+  kv(e, "name", "BCM fix"); kv(e, "category", "bugfix");
+  txt(e, "packages"); head(e, 4, 1); head(e, 0, (uint64_t)package);
+  txt(e, "test"); head(e, 7, 21);
+  kv(e, "urgency", "immediate"); ku(e, "end", NOW + 86400);
+  txt(e, "waves"); head(e, 4, 1); head(e, 5, bad_share ? 3 : 2);
+  ku(e, "success-gate", 100);
+  txt(e, "failure-threshold"); e->b[e->n++] = 0xf9; e->b[e->n++] = 0x34; e->b[e->n++] = 0x00; /* half 0.25 */
+  if (bad_share) ku(e, "share", 101);
+  txt(e, "timeouts"); head(e, 5, 2); ku(e, "answer", 3600); ku(e, "install", 7200);
+  return e->n;
+}
+
+/* The value of a top-level text key in a CBOR map, found by scanning for the key's bytes
+ * (enough for small documents whose keys are unique strings). */
+static const uint8_t *after_key(const ota_buf *b, const char *key) {
+  size_t k = strlen(key);
+  for (size_t i = 0; i + k + 1 < b->len; i++) {
+    if (b->data[i] == 0x60 + k && memcmp(b->data + i + 1, key, k) == 0) return b->data + i + 1 + k;
+  }
+  return NULL;
+}
+
+int main(void) {
+  if (sodium_init() < 0) return 2;
+  ota_open_options opts = OTA_OPEN_OPTIONS_INIT;
+  opts.bootstrap_admin = "root";
+  ota_db *db = NULL;
+  CHECK(ota_open_ex(":memory:", &opts, &db) == OTA_OK);
+  CHECK(ota_grant(db, "root", NOW, "eve", "engineer") == OTA_OK);
+  CHECK(ota_grant(db, "root", NOW, "ann", "approver") == OTA_OK);
+  CHECK(ota_grant(db, "root", NOW, "cam", "campaign-manager") == OTA_OK);
+  uint8_t seed[32] = {7};
+  CHECK(ota_set_signing_key(db, seed, "k1") == OTA_OK);
+
+  enc e;
+  ota_buf out = {NULL, 0};
+  CHECK(ota_fleet_import(db, "eve", NOW, e.b, snapshot(&e), NULL, NULL, &out) == OTA_OK);
+  ota_buf_free(&out);
+
+  FILE *f = fopen("test_campaigns_bcm.bin", "wb");
+  CHECK(f != NULL);
+  if (f) { fwrite(content, 1, sizeof content - 1, f); fclose(f); }
+  int64_t package = 0;
+  CHECK(ota_package_register(db, "eve", NOW, e.b, manifest(&e), &package) == OTA_OK);
+  CHECK(ota_package_verify_file(db, "eve", NOW, package, "bcm.bin", "test_campaigns_bcm.bin") == OTA_OK);
+  CHECK(ota_package_validate(db, "eve", NOW, package) == OTA_OK);
+  CHECK(ota_package_approve(db, "ann", NOW, package) == OTA_OK);
+  remove("test_campaigns_bcm.bin");
+
+  /* create: argument and spec errors */
+  int64_t id = -1;
+  CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package, 1), &id) == OTA_BADINPUT);
+  CHECK_MSG(ota_errmsg(db), "waves[0].share: 101 is outside 0-100 %");
+  CHECK(id == -1);
+  CHECK(ota_campaign_create(db, "cam", NOW, NULL, 4, &id) == OTA_MISUSE);
+  CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package, 0), NULL) == OTA_MISUSE);
+  CHECK(ota_campaign_create(db, "ann", NOW, e.b, spec(&e, package, 0), &id) == OTA_DENIED);
+  CHECK_MSG(ota_errmsg(db), "campaign-manager");
+  CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package + 9, 0), &id) == OTA_NOTFOUND);
+  CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package, 0), &id) == OTA_OK);
+  CHECK(id == 1);
+
+  /* validate: nobody is in the test fleet yet */
+  CHECK(ota_campaign_validate(db, id, &out) == OTA_OK);
+  CHECK(out.data != NULL && after_key(&out, "test-fleet") != NULL);
+  CHECK(after_key(&out, "targets") != NULL && *after_key(&out, "targets") == 0x00);
+  ota_buf_free(&out);
+  CHECK(ota_campaign_validate(db, 99, &out) == OTA_NOTFOUND);
+  CHECK(out.data == NULL);
+
+  /* the test fleet */
+  e.n = 0; head(&e, 4, 2); txt(&e, VIN1); txt(&e, "1M8GDM9AXKP042789");
+  CHECK(ota_test_fleet_add(db, "eve", NOW, e.b, e.n) == OTA_NOTFOUND);
+  CHECK_MSG(ota_errmsg(db), "1M8GDM9AXKP042789");
+  e.n = 0; head(&e, 4, 2); txt(&e, VIN1); txt(&e, VIN2);
+  CHECK(ota_test_fleet_add(db, "cam", NOW, e.b, e.n) == OTA_DENIED);
+  CHECK(ota_test_fleet_add(db, "eve", NOW, e.b, e.n) == OTA_OK);
+  e.n = 0; head(&e, 4, 1); txt(&e, VIN2);
+  CHECK(ota_test_fleet_remove(db, "eve", NOW, e.b, e.n) == OTA_OK);
+  e.n = 0; head(&e, 4, 0);
+  CHECK(ota_test_fleet_add(db, "eve", NOW, e.b, e.n) == OTA_BADINPUT);
+
+  CHECK(ota_campaign_validate(db, id, &out) == OTA_OK);
+  CHECK(after_key(&out, "targets") != NULL && *after_key(&out, "targets") == 0x01);
+  CHECK(after_key(&out, "problems") != NULL && *after_key(&out, "problems") == 0x80);
+  ota_buf_free(&out);
+
+  /* approve: never by the author, only by an approver */
+  CHECK(ota_grant(db, "root", NOW, "cam", "approver") == OTA_OK);
+  CHECK(ota_campaign_approve(db, "cam", NOW, id) == OTA_DENIED);
+  CHECK_MSG(ota_errmsg(db), "two-person rule");
+  CHECK(ota_campaign_approve(db, "eve", NOW, id) == OTA_DENIED);
+  CHECK(ota_campaign_approve(db, NULL, NOW, id) == OTA_MISUSE);
+  CHECK(ota_campaign_approve(db, "ann", NOW, id) == OTA_OK);
+  CHECK(ota_campaign_approve(db, "ann", NOW, id) == OTA_CONFLICT);
+  CHECK_MSG(ota_errmsg(db), "it is approved");
+
+  /* get and list */
+  CHECK(ota_campaign_get(db, id, &out) == OTA_OK);
+  CHECK(after_key(&out, "state") != NULL && memcmp(after_key(&out, "state"), "\x68" "approved", 9) == 0);
+  CHECK(after_key(&out, "approved-by") != NULL && memcmp(after_key(&out, "approved-by"), "\x63" "ann", 4) == 0);
+  CHECK(after_key(&out, "history") != NULL && *after_key(&out, "history") == 0x82);
+  ota_buf_free(&out);
+  CHECK(ota_campaign_get(db, 5, &out) == OTA_NOTFOUND);
+  CHECK(ota_campaign_get(db, id, NULL) == OTA_MISUSE);
+
+  CHECK(ota_campaign_list(db, NULL, 0, &out) == OTA_OK);
+  CHECK(out.len > 0 && out.data[0] == 0x81);
+  ota_buf_free(&out);
+  e.n = 0; head(&e, 5, 1); kv(&e, "state", "draft");
+  CHECK(ota_campaign_list(db, e.b, e.n, &out) == OTA_OK);
+  CHECK(out.len == 1 && out.data[0] == 0x80);
+  ota_buf_free(&out);
+  e.n = 0; head(&e, 5, 1); kv(&e, "state", "asleep");
+  CHECK(ota_campaign_list(db, e.b, e.n, &out) == OTA_BADINPUT);
+  CHECK(ota_campaign_list(db, NULL, 3, &out) == OTA_MISUSE);
+
+  ota_close(db);
+  return check_report("test_campaigns");
+}
