@@ -108,6 +108,10 @@ typedef struct ota_db ota_db;
 #define OTA_OPEN_READONLY   0x1u /* open for reading only; nothing is migrated or created (a
                                     store of an older schema is refused: OTA_CONFLICT) */
 #define OTA_OPEN_MUSTEXIST  0x2u /* fail with OTA_NOTFOUND instead of creating a new store */
+#define OTA_OPEN_FAST_INGEST 0x4u /* status ingestion commits with synchronous = NORMAL: it
+                                     survives a process crash, but a power loss or OS crash may
+                                     lose the last transactions that returned OTA_OK (default:
+                                     synchronous = FULL, on disk when OTA_OK is returned) */
 
 typedef struct ota_open_options {
   unsigned version;            /* OTA_OPEN_OPTIONS_VERSION, or from ota_open_options_init */
@@ -632,7 +636,8 @@ int ota_signing_public_key(ota_db *db, uint8_t out[32]);
  * Roles: create needs "campaign-manager"; approve needs "approver" and an actor who is not
  * the campaign's author (OTA_DENIED, also for admins); start, pause, resume, abort and step
  * need "campaign-manager"; the test fleet and vehicle keys need "engineer"; status
- * ingestion and the outbox need "gateway". Admins pass every role check. Reading (validate,
+ * ingestion needs "gateway" (the outbox takes no actor: see "Campaign stepping and the
+ * outbox"). Admins pass every role check. Reading (validate,
  * get, list, stats, vehicles) needs no role. `vins` arguments are CBOR arrays of VIN text.
  * Times are Unix seconds given by the caller (`now`): libota reads no clock.
  * Threads: as every call on a handle.
@@ -669,32 +674,8 @@ int ota_campaign_validate(ota_db *db, int64_t id, ota_buf *out);
  *         error nothing changes. */
 int ota_campaign_approve(ota_db *db, const char *actor, int64_t now, int64_t id);
 
-/* approved -> scheduled, or straight to running when urgency is "immediate" or its start
- * has come (role campaign-manager).
- * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT, OTA_STORE. */
-int ota_campaign_start(ota_db *db, const char *actor, int64_t now, int64_t id);
-
-/* running -> paused (role campaign-manager): no new notifications; reports and timeouts
- * still apply. Errors: as ota_campaign_start. */
-int ota_campaign_pause(ota_db *db, const char *actor, int64_t now, int64_t id);
-
-/* paused -> running (role campaign-manager); at a manual wave gate, opens the next wave.
- * Errors: as ota_campaign_start. */
-int ota_campaign_resume(ota_db *db, const char *actor, int64_t now, int64_t id);
-
-/* Any non-final state -> aborted (role campaign-manager), with a reason (non-empty UTF-8):
- * every non-final target not already installing is cancelled, and each notified one is sent
- * a cancel message through the outbox.
- * Errors: as ota_campaign_start; OTA_BADINPUT (empty reason). */
-int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, const char *reason);
-
-/* Does everything that is due at now and nothing else, in one transaction (role
- * campaign-manager); id 0 steps every scheduled, running or paused campaign with something
- * due, in priority order. *out: {"state", "events", "notified", "timed-out", "retried",
- * "reminded", "expired", "next-due"} (docs/schemas/campaign-step.cddl); the caller's to
- * ota_buf_free. Same store + same now = same result.
- * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_DENIED, OTA_NOTFOUND, OTA_STORE, OTA_NOMEM. */
-int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ota_buf *out);
+/* ota_campaign_start, _pause, _resume, _abort, _step and the outbox (ota_outbox_fetch,
+ * ota_outbox_ack): see "Campaign stepping and the outbox" at the end of this header. */
 
 /* The campaign as a CBOR map (docs/schemas/campaign-info.cddl): {"id", "name", "category",
  * "priority", "state", "spec" (the canonical spec map), "author", "created", "approved-by",
@@ -714,26 +695,7 @@ int ota_campaign_get(ota_db *db, int64_t id, ota_buf *out);
  *         (malformed filter, unknown key or value), OTA_STORE. */
 int ota_campaign_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_buf *out);
 
-/* Statistics (docs/schemas/campaign-stats.cddl): counts by state, wave, market, region,
- * model, failures by reason and code, progress, success, time to success, timeline. Cost
- * independent of the number of targets. *out is the caller's to ota_buf_free.
- * Errors: OTA_MISUSE, OTA_NOTFOUND, OTA_STORE. */
-int ota_campaign_stats(ota_db *db, int64_t id, int64_t now, ota_buf *out);
-
-/* Per-target rows, filtered by state, wave and market and paged ("after", "limit"):
- * {"rows": [* {"vin", "market", "model", "wave", "state", ? "reason", ? "code",
- * "last-report", "retries"}], "next"}. *out is the caller's to ota_buf_free.
- * Errors: OTA_MISUSE, OTA_BADINPUT, OTA_NOTFOUND, OTA_STORE. */
-int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t filter_len, ota_buf *out);
-
-/* Pending outbox messages, oldest first, at most limit, as a CBOR array of [id, topic,
- * payload]; a fetched message that is never acknowledged is returned again (at least once).
- * *out is the caller's to ota_buf_free. Errors: OTA_MISUSE, OTA_STORE. */
-int ota_outbox_fetch(ota_db *db, int64_t limit, ota_buf *out);
-
-/* Acknowledges count published messages (ids borrowed for the call).
- * Errors: OTA_MISUSE (ids NULL with count > 0), OTA_STORE. */
-int ota_outbox_ack(ota_db *db, const int64_t *ids, size_t count);
+/* ota_campaign_stats and ota_campaign_vehicles: see "Status reports and statistics" below. */
 
 /* Adds vehicles to the store's test fleet (role engineer): vins is a CBOR array of VIN text
  * (len bytes, borrowed). Vehicles already in it stay. Audited ("test-fleet.add").
@@ -746,21 +708,221 @@ int ota_test_fleet_add(ota_db *db, const char *actor, int64_t now, const uint8_t
  * Audited ("test-fleet.remove"). Errors: as ota_test_fleet_add. */
 int ota_test_fleet_remove(ota_db *db, const char *actor, int64_t now, const uint8_t *vins, size_t len);
 
-/* Stores the 32-byte Ed25519 public key of a vehicle (role engineer): its status reports
- * must then be COSE_Sign1 signed by it. Errors: OTA_MISUSE, OTA_DENIED, OTA_NOTFOUND,
- * OTA_STORE. */
+/* ota_vehicle_set_key, ota_status_ingest and ota_status_ingest_batch: see "Status reports and
+ * statistics" below. */
+
+/* ---------------------------------------------------------------------------------------
+ * Status reports and statistics (docs/schemas/status-report.cddl, campaign-stats.cddl,
+ * campaign-vehicles.cddl)
+ *
+ * Vehicles publish status reports on ota/v1/vehicles/{vin}/status; the host's gateway hands
+ * them to libota as received. Every report is kept in the store as received (the first 1,000
+ * per vehicle and campaign; later ones are rejected with reason "quota", counted on the target
+ * and not kept), with what became of it:
+ *   "applied"    the target moved (or stayed: download progress) as the report says;
+ *   "duplicate"  the same seq as the newest applied report: nothing changes (idempotent);
+ *   "stale"      older than the newest applied report: kept, not applied;
+ *   "rejected"   with "reason": "malformed" (not a report, or not a status topic), "topic"
+ *                (the topic's VIN is not the report's), "unknown-vehicle", "unknown-campaign",
+ *                "not-target", "campaign-state" (the campaign is not running or paused),
+ *                "transition" (the target cannot move so; "detail" names both states),
+ *                "signature" (the vehicle has a key and the report is not a COSE_Sign1 that
+ *                verifies with it), "quota", "unverified" ("installed" without versions).
+ * "installed" counts as succeeded only when the reported ecus carry every targeted ECU's
+ * `to` version (and hardware); otherwise the target fails with reason "verification", and
+ * only the ECUs not verified are offered again on a retry. A verified install (and a
+ * "rolled-back" report's versions) is written into the fleet inventory with ECU history
+ * source "campaign:<id>" at `now`, and the vehicle's seen time moves to `now`, so a snapshot
+ * taken before `now` and imported later leaves the reported versions alone.
+ * Result documents: {"result": text, ? "reason": text, ? "detail": text, ? "state": the
+ * target's state after the report}.
+ * ------------------------------------------------------------------------------------- */
+
+/* Sets (or replaces) the Ed25519 public key (32 bytes, copied) of the vehicle vin (role admin
+ * or engineer; audited as "vehicle.set-key" with the key; setting the key it already has
+ * changes nothing). From then on only reports that are a COSE_Sign1 (tag 18, EdDSA) by that
+ * key are applied; others are kept and rejected with reason "signature". A vehicle without a
+ * key may still send COSE_Sign1 reports: their payload is read, the signature not checked.
+ * Errors: OTA_MISUSE (db, actor, vin or pub NULL), OTA_BADINPUT (actor), OTA_DENIED,
+ *         OTA_NOTFOUND (no such vehicle), OTA_STORE.
+ * Threads: the handle's thread; several handles on one store work together. */
 int ota_vehicle_set_key(ota_db *db, const char *actor, int64_t now, const char *vin, const uint8_t pub[32]);
 
-/* Ingests one status report (role gateway) published on topic: *out {"result": "applied" /
- * "duplicate" / "stale" / "rejected", ? "reason", ? "state"}. OTA_OK means the report is on
- * disk. Errors: OTA_MISUSE, OTA_DENIED, OTA_STORE. */
+/* Ingests one report (report, len: a CBOR map or a COSE_Sign1 over it, borrowed for the call)
+ * received on topic (NUL-terminated UTF-8), as actor (role gateway) at now, in one write
+ * transaction with one audit entry ("status.ingest", the counts as detail).
+ * A report that is rejected is still OTA_OK: the result says why. *out (may be NULL when the
+ * result is not wanted) receives the result document; it is the caller's to ota_buf_free.
+ * Durability: when OTA_OK is returned, the report and its effects are on disk (the commit
+ * runs with synchronous = FULL) unless the handle was opened with OTA_OPEN_FAST_INGEST.
+ * Errors: OTA_MISUSE (db, actor or topic NULL; report NULL with len > 0), OTA_BADINPUT
+ *         (actor, topic not UTF-8), OTA_DENIED (not a gateway), OTA_CORRUPT (a stored spec or
+ *         target cannot be read), OTA_STORE (nothing was kept: the transaction rolled back).
+ * Threads: the handle's thread. */
 int ota_status_ingest(ota_db *db, const char *actor, int64_t now, const char *topic,
                       const uint8_t *report, size_t len, ota_buf *out);
 
-/* A CBOR array of [topic, report-bytes] in one transaction; *out is an array of the results,
- * in order. Errors: as ota_status_ingest; OTA_BADINPUT (malformed batch). */
+/* Ingests a batch: a CBOR array (at most 100,000 items) of [topic (text), report (bytes)], in
+ * ONE write transaction (all kept or, on an error, none), counters written once, one audit
+ * entry for the batch. *out (may be NULL) receives a CBOR array of result documents, one per
+ * item, in order. An item that is not [text, bytes] is kept as received (its encoding, topic
+ * "") and rejected as "malformed"; a batch that is not a well-formed CBOR array is OTA_BADINPUT
+ * and nothing is kept. Ownership, durability, errors and threads as ota_status_ingest. */
 int ota_status_ingest_batch(ota_db *db, const char *actor, int64_t now,
                             const uint8_t *batch, size_t len, ota_buf *out);
+
+/* The statistics of campaign id (docs/schemas/campaign-stats.cddl): its state, targets,
+ * counts by target state (adding up to targets), per wave, market, region and
+ * "model/variant", failures by reason and code, progress and success in basis points
+ * (1/10,000 of the targets), the time from notification to success as a histogram with fixed
+ * buckets and the median read from it, and a per-hour timeline. Read from counters kept as
+ * targets move: its cost does not grow with the number of targets. now is stamped as "at".
+ * Documents of shards (stores split by VIN) merge into those of the whole (counts add).
+ * *out is the caller's to ota_buf_free. No role needed (read-only).
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND (no campaign id), OTA_STORE.
+ * Threads: the handle's thread. */
+int ota_campaign_stats(ota_db *db, int64_t id, int64_t now, ota_buf *out);
+
+/* One page of campaign id's targets in frozen order (docs/schemas/campaign-vehicles.cddl):
+ * {"rows": [* {"vin", "ord", "market", "model", "variant", "wave", "state", "final",
+ * ? "reason", ? "code", "last-report", "retries", "deferrals", "reports"}], "next": uint /
+ * null}. filter (filter_len bytes; NULL with 0: none) is a CBOR map with optional "state",
+ * "wave", "market", "after" (the "ord" of the previous page's last row: pass "next") and
+ * "limit" (1-10,000, default 1,000). *out is the caller's to ota_buf_free. No role needed.
+ * Errors: OTA_MISUSE, OTA_BADINPUT (the filter, with every problem named), OTA_NOTFOUND,
+ *         OTA_STORE. Threads: the handle's thread. */
+int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t filter_len, ota_buf *out);
+
+/* ---------------------------------------------------------------------------------------
+ * Campaign stepping and the outbox
+ *
+ * A campaign runs by steps: the host calls ota_campaign_step with the current time, and the
+ * step does everything that is due at that time and nothing else, in one write transaction,
+ * deterministically (the same store and the same now give the same result, the same rows
+ * and the same outbox, byte for byte). libota reads no clock and starts no thread: the host
+ * steps when the returned "next-due" comes (or when reports arrive), and drains the outbox.
+ *
+ * What a step does, in this order (design/campaigns.md section 4):
+ *   1. a scheduled campaign whose start has come starts (running; wave 0 opens);
+ *   2. targets that stay silent time out: notified longer than timeouts.answer, or accepted
+ *      (downloading, downloaded, installing) longer than timeouts.install, fail with reason
+ *      "timeout";
+ *   3. failed targets whose retry is due are queued again (backoff x factor^n after the n-th
+ *      retry, at most retry.max, only for retry.reasons; "user" never);
+ *   4. deferring targets whose reminder is due are queued again (they get a "reminder");
+ *   5. a wave whose failure share (failed and final / final) passes its failure-threshold,
+ *      once at least min-final of its targets are final, pauses the campaign with a
+ *      "paused-threshold" event naming the wave, the share and the top failure reasons
+ *      (declined and expired are not failures; resuming accepts that wave's failures);
+ *   6. a wave whose successes reached its success-gate, once its soak has passed, opens the
+ *      next wave; with advance "manual" the campaign pauses instead ("paused-gate") and
+ *      ota_campaign_resume opens the wave;
+ *   7. queued targets are notified in the frozen order, within the rate limit (per-minute
+ *      budget of the minute of now, multiplied by the ramp factor after every `every`
+ *      successes) and within the maintenance windows that apply to them (a target outside
+ *      its windows stays queued);
+ *   8. at end, every target that is not final expires; a campaign whose targets are all
+ *      final completes.
+ * A paused campaign notifies no one and opens no wave, but timeouts, retries, reminders and
+ * reports still apply. Cost follows the work: a campaign whose next-due has not come is not
+ * even read beyond its row, and a step reads only the index entries that are due.
+ *
+ * Messages (docs/messages.md, docs/schemas/message.cddl). Everything a step or an action
+ * sends is written to the store's outbox in the same transaction:
+ *   ota/v1/vehicles/{vin}/campaigns/{id}  QoS 1, retained: "offer", "reminder" or "cancel",
+ *       each a COSE_Sign1 (tag 18, EdDSA) by the handle's signing key or signer over the CBOR
+ *       message {type, campaign, vin, seq, issued, expires, category, urgency, priority,
+ *       mandatory, deferrals-left, feedback, updates: [per ECU in install order: node, slot,
+ *       hw, from, to, release-counter, files [{name, size, sha256, uri}], approval (the
+ *       package's own COSE_Sign1)]}; seq grows per vehicle and campaign. A target that
+ *       becomes final after it was sent something gets an empty retained message (a
+ *       zero-length payload) that clears its offer on the broker; a cancelled one gets the
+ *       retained cancel instead.
+ *   ota/v1/campaigns/{id}/events  QoS 1, not retained: the campaign's events ("started",
+ *       "wave-opened", "gate-reached", "paused-threshold", "paused-gate", "paused", "resumed",
+ *       "scheduled", "expired", "completed", "aborted"), signed the same way, with the spec's
+ *       contacts for that kind of event.
+ * A vehicle's message that was not yet acknowledged is dropped when a newer one for the same
+ * vehicle and campaign is written (the vehicle needs only the latest).
+ *
+ * Signing: anything that sends a message needs a signing key or signer on the handle
+ * (ota_set_signing_key, ota_set_signer); without one the call fails with OTA_MISUSE and
+ * changes nothing. A signer callback is called inside the write transaction, on the calling
+ * thread, once per message.
+ *
+ * Roles: start, pause, resume, abort and step need "campaign-manager" (admins pass every role
+ * check). ota_outbox_fetch and ota_outbox_ack take no actor (their signatures are fixed):
+ * whoever holds the handle is trusted to drain the outbox, as the gateway does; give the
+ * handle only to the process that publishes.
+ * Threads: as every call on a handle (one thread at a time per handle). Several handles on
+ * one store may step and drain concurrently: each call is one transaction.
+ * ------------------------------------------------------------------------------------- */
+
+/* approved -> scheduled (role campaign-manager), or straight to running when the spec's
+ * urgency is "immediate" or its start has come (now >= start): wave 0 opens at once and the
+ * next step notifies. Sends "scheduled", or "started" and "wave-opened" events.
+ * Errors: OTA_MISUSE (db or actor NULL; no signer on the handle), OTA_BADINPUT (actor),
+ *         OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT (not approved: names its state),
+ *         OTA_CORRUPT, OTA_IO (the signer callback failed), OTA_STORE. On any error nothing
+ *         changes. */
+int ota_campaign_start(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* running -> paused (role campaign-manager): no new notifications and no wave opens until
+ * resumed; timeouts, retries, reminders and status reports go on. Sends a "paused" event.
+ * Errors: as ota_campaign_start; OTA_CONFLICT when not running. */
+int ota_campaign_pause(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* paused -> running (role campaign-manager). After a pause at a manual gate ("paused-gate")
+ * the next wave opens now; after a pause at a failure threshold the campaign continues and
+ * that wave's failures do not pause it again. Sends "resumed" (and "wave-opened").
+ * Errors: as ota_campaign_start; OTA_CONFLICT when not paused. */
+int ota_campaign_resume(ota_db *db, const char *actor, int64_t now, int64_t id);
+
+/* draft, approved, scheduled, running or paused -> aborted (role campaign-manager), with a
+ * reason (non-empty UTF-8, borrowed for the call) kept in the history, the audit trail and
+ * the "aborted" event. Every target that is not final and not already installing is
+ * cancelled; each of them that was sent an offer or reminder gets a signed, retained cancel
+ * carrying the reason. Installing targets are left to finish.
+ * Errors: as ota_campaign_start; OTA_MISUSE (reason NULL), OTA_BADINPUT (empty or invalid
+ *         reason), OTA_CONFLICT (completed or already aborted). */
+int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, const char *reason);
+
+/* Steps campaign id at now (role campaign-manager), or with id 0 every scheduled, running
+ * or paused campaign whose next-due has come, highest priority first, then by id, all in one
+ * transaction. *out is a CBOR map (docs/schemas/message.cddl, step-result), the caller's to
+ * ota_buf_free:
+ *   {"campaign", "state", "events": [* {"type", "at", "campaign", ...}], "notified",
+ *    "timed-out", "retried", "reminded", "expired", "next-due": time / null}
+ * next-due is the earliest time at which a step would have something to do (a target's
+ * timeout, retry or reminder, the next minute or window opening for queued targets, the
+ * start, the end, the end of a soak), null when the campaign is done (or not started). It
+ * is also kept in the store and lowered by status ingestion when a report gives a step work.
+ * With id 0 the map has no "campaign" or "state"; its counts and events add up those of
+ * every campaign stepped, next-due is the earliest of every active campaign, and
+ * "campaigns" lists each stepped campaign's own result. A campaign that is not active (or
+ * has nothing due) is returned as it is, unchanged.
+ * Errors: OTA_MISUSE (db, actor or out NULL; no signer on the handle when the step has to
+ *         send something), OTA_BADINPUT (actor; negative id), OTA_DENIED, OTA_NOTFOUND,
+ *         OTA_CORRUPT, OTA_IO (signer callback), OTA_STORE, OTA_NOMEM. On any error the
+ *         whole step is rolled back. */
+int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ota_buf *out);
+
+/* Up to limit (1 to 100000) pending outbox messages, oldest first, as a CBOR array of
+ * [id, topic, payload, retain]: publish each payload on topic with MQTT QoS 1 and the retain
+ * flag, then acknowledge the ids. An empty payload with retain true clears the retained
+ * message of that topic. Fetching changes nothing: a message that is never acknowledged is
+ * returned again by the next fetch (at least once; vehicles and tools drop duplicates by seq).
+ * No role: the handle's owner is trusted (see above). *out is the caller's to ota_buf_free.
+ * Errors: OTA_MISUSE (db or out NULL), OTA_BADINPUT (limit out of range), OTA_STORE,
+ *         OTA_NOMEM. */
+int ota_outbox_fetch(ota_db *db, int64_t limit, ota_buf *out);
+
+/* Deletes the count messages whose ids are given (borrowed for the call), after the broker
+ * acknowledged them. Ids that are not (or no longer) in the outbox are ignored, so
+ * acknowledging twice is harmless. No role (see above). One transaction.
+ * Errors: OTA_MISUSE (db NULL; ids NULL with count > 0), OTA_BADINPUT (count above 2^24),
+ *         OTA_STORE. */
+int ota_outbox_ack(ota_db *db, const int64_t *ids, size_t count);
 
 #ifdef __cplusplus
 }

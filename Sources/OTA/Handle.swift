@@ -6,6 +6,8 @@ final class DBHandle {
     let store: Store
     /// Signs package approvals (ota_set_signing_key / ota_set_signer); never stored.
     var signer: Ed25519Signer?
+    /// OTA_OPEN_FAST_INGEST: status ingestion commits with the store's synchronous = NORMAL.
+    var fastIngest = false
     private(set) var code: Int32 = 0
     private(set) var storeCode: Int32 = 0
     /// NUL-terminated, owned here; `ota_errmsg` lends it until the next call on the handle.

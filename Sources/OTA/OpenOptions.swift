@@ -17,15 +17,17 @@ enum OpenOptions {
         }
     }
 
-    static func read(_ opts: UnsafePointer<ota_open_options>?) throws(OTAError) -> StoreOptions {
+    /// The store's options, and whether ingestion may trade durability for speed
+    /// (OTA_OPEN_FAST_INGEST, a property of the handle).
+    static func read(_ opts: UnsafePointer<ota_open_options>?) throws(OTAError) -> (StoreOptions, fastIngest: Bool) {
         var options = StoreOptions()
-        guard let opts else { return options }
+        guard let opts else { return (options, false) }
         // The version first, alone: the rest of the struct may be shorter than this header's.
         let version = UnsafeRawPointer(opts).load(as: UInt32.self)
         try requireKnown(version)
         // Version 1's fields (every version since has them, at the same offsets).
         let o = opts.pointee
-        let known = UInt32(OTA_OPEN_READONLY | OTA_OPEN_MUSTEXIST)
+        let known = UInt32(OTA_OPEN_READONLY | OTA_OPEN_MUSTEXIST | OTA_OPEN_FAST_INGEST)
         guard o.flags & ~known == 0 else { throw .misuse("unknown ota_open_options.flags 0x\(String(o.flags, radix: 16))") }
         guard o.busy_timeout_ms >= 0 else { throw .badInput("busy_timeout_ms is negative") }
         options.readOnly = o.flags & UInt32(OTA_OPEN_READONLY) != 0
@@ -35,7 +37,7 @@ enum OpenOptions {
             options.bootstrapAdmin = try Arguments.identity(o.bootstrap_admin, "bootstrap_admin")
         }
         options.now = o.now
-        return options
+        return (options, o.flags & UInt32(OTA_OPEN_FAST_INGEST) != 0)
     }
 
     /// The defaults of `version` (OTA_OPEN_OPTIONS_INIT), written over the whole struct.

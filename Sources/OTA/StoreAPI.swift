@@ -15,9 +15,10 @@ public func ota_open_ex(_ path: UnsafePointer<CChar>?, _ opts: UnsafePointer<ota
     return handleFree { () throws(OTAError) in
         let out = try Arguments.out(out)
         let path = try Arguments.string(path, "path")
-        let options = try OpenOptions.read(opts)
+        let (options, fastIngest) = try OpenOptions.read(opts)
         let store = try Store.open(path: path, options: options)
         let handle = DBHandle(store: store)
+        handle.fastIngest = fastIngest
         out.pointee = OpaquePointer(Unmanaged.passRetained(handle).toOpaque())
     }
 }

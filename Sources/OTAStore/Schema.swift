@@ -364,5 +364,13 @@ public enum Schema {
         CREATE TRIGGER campaigns_no_delete BEFORE DELETE ON campaigns
           BEGIN SELECT RAISE(ABORT, 'campaigns are never deleted'); END;
         """,
+        // 7 (status, issue 10): paging a campaign's targets in frozen order by market or by
+        // wave (ota_campaign_vehicles). Neither column changes after approval, so ingestion
+        // and steps never touch these indexes; a state filter walks the (campaign_id, ord)
+        // index instead (an index on the state would cost every target update).
+        """
+        CREATE INDEX targets_by_market ON targets(campaign_id, market, ord);
+        CREATE INDEX targets_by_wave ON targets(campaign_id, wave, ord);
+        """,
     ]
 }

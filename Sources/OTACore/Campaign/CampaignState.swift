@@ -54,10 +54,12 @@ public enum CampaignLifecycle {
         for t in transitions where t.action == action && t.from == state && (to == nil || t.to == to) {
             return t.to
         }
-        var from: [CampaignState] = []
-        for t in transitions where t.action == action && !from.contains(t.from) { from.append(t.from) }
+        var names: [String] = []   // (String.contains(String) is not in Embedded Swift)
+        for t in transitions where t.action == action && !names.contains(t.from.rawValue) {
+            names.append(t.from.rawValue)
+        }
         var legal = ""
-        for state in from { legal += (legal.isEmpty ? "" : " or ") + state.rawValue }
+        for n in names { legal += (legal.isEmpty ? "" : " or ") + n }
         throw .conflict("cannot \(action.rawValue) campaign \(id): it is \(state.rawValue) (\(action.rawValue) needs \(legal))")
     }
 }

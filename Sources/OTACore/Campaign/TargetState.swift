@@ -67,8 +67,9 @@ public enum TargetMachine {
         case (.report, .deferred), (.report, .queued):
             // an owner may accept or decline a deferred offer before the reminder
             return [.accepted, .deferred, .declined, .downloading, .downloaded, .installing, .succeeded, .failed]
-        case (.report, let s) where s.pipelineRank != nil:
-            // forward along the pipeline (or the same state again, e.g. download progress)
+        case (.report, let s) where s.pipelineRank != nil && !s.isAlwaysFinal:
+            // forward along the pipeline (or the same state again, e.g. download progress);
+            // a succeeded target is final: no report moves it again
             var out: [TargetState] = []
             for t in [TargetState.accepted, .downloading, .downloaded, .installing, .succeeded]
             where (t.pipelineRank ?? 0) >= (s.pipelineRank ?? 0) { out.append(t) }

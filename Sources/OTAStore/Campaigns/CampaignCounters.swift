@@ -39,6 +39,7 @@ public struct TargetStatus: Equatable, Sendable {
 /// Rows of `campaign_counts` (dim, key, sub):
 ///   ('state', '', state)            targets by state; they add up to the campaign's targets
 ///   ('final', '', '')               targets whose outcome is settled
+///   ('wave-final', index, state)    a wave's settled targets by state (its failure threshold)
 ///   ('wave', index, state), ('market', market, state), ('region', region, state),
 ///   ('model', "model/variant", state)
 ///   ('failure', reason, code)       targets now failed, by reason and code ('' when none)
@@ -47,10 +48,20 @@ public struct CampaignCounters {
     public let campaign: Int64
     private var deltas: [String: Int64] = [:]
     private var hours: [Int64: (notified: Int64, succeeded: Int64, failed: Int64)] = [:]
+    /// The earliest time a step must look at the campaign because of these changes (a new
+    /// `due`, a target that became final): `flush` lowers `campaigns.next_due` to it.
+    public private(set) var wakeAt: Int64?
 
     public init(campaign: Int64) { self.campaign = campaign }
 
-    public var isEmpty: Bool { deltas.isEmpty && hours.isEmpty }
+    public var isEmpty: Bool { deltas.isEmpty && hours.isEmpty && wakeAt == nil }
+
+    /// A step has something to do at `t` (a target's timeout, retry or reminder; a gate,
+    /// threshold or completion to check after a target became final).
+    public mutating func wake(at t: Int64) {
+        if let w = wakeAt, w <= t { return }
+        wakeAt = t
+    }
 
     private static let separator: Character = "\u{1}"
 
@@ -67,7 +78,10 @@ public struct CampaignCounters {
         bump("market", f.market, s, by)
         if let r = f.region { bump("region", r, s, by) }
         bump("model", f.model + "/" + f.variant, s, by)
-        if status.final { bump("final", "", "", by) }
+        if status.final {
+            bump("final", "", "", by)
+            bump("wave-final", String(f.wave), s, by)
+        }
         if status.state == .failed {
             bump("failure", status.reason ?? "other", status.code.map { String($0) } ?? "", by)
         }
@@ -119,8 +133,16 @@ public struct CampaignCounters {
             try timeline.bind(1, campaign).bind(2, hour).bind(3, h.notified).bind(4, h.succeeded)
                 .bind(5, h.failed).run()
         }
+        if let wakeAt {
+            // Only an active campaign is stepped; a final one keeps next_due NULL.
+            try db.prepare("""
+                UPDATE campaigns SET next_due = ?
+                WHERE id = ? AND state IN ('scheduled', 'running', 'paused') AND (next_due IS NULL OR next_due > ?)
+                """).bind(1, wakeAt).bind(2, campaign).bind(3, wakeAt).run()
+        }
         deltas.removeAll()
         hours.removeAll()
+        wakeAt = nil
     }
 
     /// One stored counter row.
@@ -172,37 +194,5 @@ public struct CampaignCounters {
             }
             return rows.sorted { ($0.dim, $0.key, $0.sub) < ($1.dim, $1.key, $1.sub) }
         }
-    }
-}
-
-/// Time from notification to success as a histogram with fixed buckets, so that the
-/// statistics of shards merge by adding counts and the merged median is read the same way.
-public enum TimeToSuccess {
-    /// Upper bounds (exclusive, seconds) of the buckets; the last bucket has no bound.
-    public static let upperBounds: [Int64] = [
-        60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200,
-        432_000, 604_800, 1_209_600, 2_592_000,
-    ]
-
-    public static func bucket(_ seconds: Int64) -> Int {
-        for (i, bound) in upperBounds.enumerated() where seconds < bound { return i }
-        return upperBounds.count
-    }
-
-    /// The median read from bucket counts: the upper bound of the bucket that holds the
-    /// middle success (the last bucket's lower bound for the open one); nil with no success.
-    public static func median(_ counts: [Int64]) -> Int64? {
-        var total: Int64 = 0
-        for n in counts { total += n }
-        guard total > 0 else { return nil }
-        let middle = (total + 1) / 2
-        var seen: Int64 = 0
-        for (i, n) in counts.enumerated() {
-            seen += n
-            if seen >= middle {
-                return i < upperBounds.count ? upperBounds[i] : upperBounds[upperBounds.count - 1]
-            }
-        }
-        return nil
     }
 }

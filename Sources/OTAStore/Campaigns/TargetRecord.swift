@@ -84,6 +84,9 @@ public enum Targets {
             .bind(14, new.lastReport).bind(15, new.feedback).bind(16, new.id)
             .run()
         counters.move(new.facets, from: old.status, to: new.status)
+        // campaigns.next_due follows every change that gives a step something to do
+        if let due = new.due, due != old.due { counters.wake(at: due) }
+        if new.status.final != old.status.final { counters.wake(at: now) }
         let entered = old.status.state != new.status.state
         if entered && new.status.state == .notified { counters.event(at: now, notified: 1) }
         if entered && new.status.state == .failed { counters.event(at: now, failed: 1) }

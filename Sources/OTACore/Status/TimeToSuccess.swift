@@ -1,0 +1,31 @@
+/// Time from notification to success as a histogram with fixed buckets, so that the
+/// statistics of shards merge by adding counts and the merged median is read the same way.
+public enum TimeToSuccess {
+    /// Upper bounds (exclusive, seconds) of the buckets; the last bucket has no bound.
+    public static let upperBounds: [Int64] = [
+        60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200,
+        432_000, 604_800, 1_209_600, 2_592_000,
+    ]
+
+    public static func bucket(_ seconds: Int64) -> Int {
+        for (i, bound) in upperBounds.enumerated() where seconds < bound { return i }
+        return upperBounds.count
+    }
+
+    /// The median read from bucket counts: the upper bound of the bucket that holds the
+    /// middle success (the last bucket's lower bound for the open one); nil with no success.
+    public static func median(_ counts: [Int64]) -> Int64? {
+        var total: Int64 = 0
+        for n in counts { total += n }
+        guard total > 0 else { return nil }
+        let middle = (total + 1) / 2
+        var seen: Int64 = 0
+        for (i, n) in counts.enumerated() {
+            seen += n
+            if seen >= middle {
+                return i < upperBounds.count ? upperBounds[i] : upperBounds[upperBounds.count - 1]
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,90 @@
+import OTACore
+
+/// The store's outbox (design/campaigns.md §5, docs/messages.md): every message a campaign
+/// sends is written here in the transaction that decided it, and stays until the host
+/// acknowledges it. Fetching does not remove anything, so a host that dies between fetch and
+/// publish loses nothing (at-least-once); a vehicle's unacknowledged message is replaced
+/// by a newer one for the same campaign (the vehicle needs only the latest).
+public enum Outbox {
+    public enum Kind: String, Sendable { case offer, reminder, cancel, clear, event }
+
+    public static let maxFetch: Int64 = 100_000
+
+    /// Writes one message. For a vehicle (`vehicle` not nil), any of its messages in the same
+    /// campaign that were not yet acknowledged are dropped first. Returns the new row's id.
+    @discardableResult
+    public static func post(_ db: SQLiteConnection, campaign: Int64, vehicle: Int64?, kind: Kind,
+                            topic: String, payload: [UInt8], retain: Bool, now: Int64) throws(OTAError) -> Int64 {
+        if let vehicle {
+            try db.prepare("DELETE FROM outbox WHERE campaign_id = ? AND vehicle_id = ?")
+                .bind(1, campaign).bind(2, vehicle).run()
+        }
+        try db.prepare("""
+            INSERT INTO outbox(campaign_id, vehicle_id, kind, topic, payload, retain, created_at)
+            VALUES(?, ?, ?, ?, ?, ?, ?)
+            """)
+            .bind(1, campaign).bind(2, vehicle).bind(3, kind.rawValue).bind(4, topic)
+            .bind(5, blob: payload).bind(6, retain ? 1 : 0).bind(7, now).run()
+        return db.lastInsertRowID
+    }
+
+    /// The empty retained message that clears a vehicle's offer on the broker, for a target
+    /// that became final after it was sent something (`messageSeq` > 0). Status ingestion
+    /// calls this too when a report makes a target final.
+    public static func clear(_ db: SQLiteConnection, target t: TargetRecord, now: Int64) throws(OTAError) {
+        guard t.messageSeq > 0 else { return }
+        try post(db, campaign: t.campaign, vehicle: t.vehicleID, kind: .clear,
+                 topic: MessageTopics.vehicle(vin: t.vin, campaign: t.campaign), payload: [],
+                 retain: true, now: now)
+    }
+
+    /// Up to `limit` pending messages, oldest first: a CBOR array of
+    /// `[id, topic, payload, retain]` (docs/schemas/message.cddl `outbox-fetch`).
+    public static func fetch(_ db: SQLiteConnection, limit: Int64) throws(OTAError) -> [UInt8] {
+        guard limit >= 1, limit <= maxFetch else {
+            throw .badInput("outbox fetch: limit \(limit) is outside 1-\(maxFetch)")
+        }
+        return try db.read { () throws(OTAError) -> [UInt8] in
+            var a = CBORArrayBuilder()
+            try db.prepare("SELECT id, topic, payload, retain FROM outbox ORDER BY id LIMIT ?")
+                .bind(1, limit)
+                .forEachRow { (r) throws(OTAError) -> Bool in
+                    let id = r.int64(0)
+                    let topic = r.text(1) ?? ""
+                    let payload = r.blob(2) ?? []
+                    let retain = r.int64(3) != 0
+                    a.add { w in
+                        w.arrayHeader(4)
+                        w.int(id)
+                        w.text(topic)
+                        w.bytes(payload)
+                        w.bool(retain)
+                    }
+                    return true
+                }
+            var w = CBORWriter()
+            a.write(to: &w)
+            return w.bytes
+        }
+    }
+
+    /// Deletes the acknowledged messages; ids that are not (or no longer) in the outbox are
+    /// ignored, so acknowledging twice is harmless. Returns how many were deleted.
+    @discardableResult
+    public static func ack(_ db: SQLiteConnection, ids: [Int64]) throws(OTAError) -> Int {
+        try db.write { () throws(OTAError) -> Int in
+            var n = 0
+            let s = try db.prepare("DELETE FROM outbox WHERE id = ?")
+            for id in ids {
+                try s.bind(1, id).run()
+                n += db.changes
+            }
+            return n
+        }
+    }
+
+    /// How many messages wait (for tests and tools).
+    public static func pending(_ db: SQLiteConnection) throws(OTAError) -> Int64 {
+        try db.scalar("SELECT count(*) FROM outbox") ?? 0
+    }
+}

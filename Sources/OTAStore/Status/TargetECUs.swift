@@ -1,0 +1,42 @@
+import OTACore
+
+/// One row of `target_ecus`: an ECU a target installs, and what came of it.
+public struct TargetECU: Equatable, Sendable {
+    public enum Outcome: String, Sendable {
+        case pending, verified, failed, installed
+    }
+    public var position: Int64
+    public var ecuID: Int64
+    public var node: String
+    public var slot: Int64
+    public var hw: String
+    public var fromSW: String
+    public var toSW: String
+    public var outcome: Outcome
+}
+
+/// Per-ECU outcomes of a target. A retry offers only the ECUs not yet verified
+/// (`outcome <> 'verified'`), so a vehicle whose some ECUs were verified is sent the rest.
+public enum TargetECUs {
+    public static func load(_ db: SQLiteConnection, target: Int64) throws(OTAError) -> [TargetECU] {
+        let s = try db.prepare("""
+            SELECT position, ecu_id, node, slot, hw, from_sw, to_sw, outcome FROM target_ecus
+            WHERE target_id = ? ORDER BY position, node, slot
+            """).bind(1, target)
+        var bad: String?
+        let rows = try s.rows { (r) throws(OTAError) -> TargetECU in
+            let outcome = r.text(7).flatMap { TargetECU.Outcome(rawValue: $0) }
+            if outcome == nil { bad = r.text(7) ?? "NULL" }
+            return TargetECU(position: r.int64(0), ecuID: r.int64(1), node: r.text(2) ?? "", slot: r.int64(3),
+                             hw: r.text(4) ?? "", fromSW: r.text(5) ?? "", toSW: r.text(6) ?? "",
+                             outcome: outcome ?? .pending)
+        }
+        if let bad { throw .corrupt("target \(target): an ECU has the unknown outcome '\(bad)' in the store") }
+        return rows
+    }
+
+    public static func setOutcome(_ db: SQLiteConnection, target: Int64, _ e: TargetECU) throws(OTAError) {
+        try db.prepare("UPDATE target_ecus SET outcome = ? WHERE target_id = ? AND position = ? AND node = ? AND slot = ?")
+            .bind(1, e.outcome.rawValue).bind(2, target).bind(3, e.position).bind(4, e.node).bind(5, e.slot).run()
+    }
+}
