@@ -125,8 +125,10 @@ $(BUILD)/cpp-client: examples-c/cpp-client.cpp examples-c/demo_cbor.h include/ot
 test-cpp: $(BUILD)/cpp-client
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && $(BUILD)/cpp-client "$$d/store.db"
 
-# The CMake example: finds libota through pkg-config (build/ota.pc) and links it.
+# The CMake example: finds libota through pkg-config (build/ota.pc) and links it (shared:
+# the program needs libota.so's soname, libota.so.0, next to it).
 test-cmake: $(BUILD)/libota.so $(BUILD)/ota.pc
+	ln -sf libota.so $(BUILD)/libota.so.0
 	rm -rf $(BUILD)/cmake-example
 	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD) cmake -S examples-c/cmake -B $(BUILD)/cmake-example -DCMAKE_BUILD_TYPE=Release >/dev/null
 	cmake --build $(BUILD)/cmake-example >/dev/null

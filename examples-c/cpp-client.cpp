@@ -11,14 +11,15 @@
 // targets from the package's own compatibility data, reads a vehicle and verifies the audit
 // trail.
 //
-//   c++ -std=c++17 -I include -o cpp-client examples-c/cpp-client.cpp build/libota.a \
-//       -lsqlite3 -lcbor -lsodium -lm -lpthread
+//   c++ -std=c++17 -I include -o cpp-client examples-c/cpp-client.cpp build/libota.a
+//       -lsqlite3 -lcbor -lsodium -lm -lpthread   (one line)
 //   ./cpp-client /tmp/store.db
 #include <cbor.h>
 #include <sodium.h>
 
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <stdexcept>
@@ -165,8 +166,12 @@ const int FLEET = 60;
 const char *const models[] = {"Aurora", "Boreal"};
 const char *const markets[] = {"DE", "FR", "US"};
 
+// "1LTAB" + two digits + "X" + check digit + "TA" + six digits (US market: the check digit counts).
 void make_vin(int i, char vin[18]) {
-  std::snprintf(vin, 18, "1LTAB%02dX0TA%06d", i % 100, i);
+  std::memcpy(vin, "1LTAB00X0TA000000", 18);
+  vin[5] = static_cast<char>('0' + i / 10 % 10);
+  vin[6] = static_cast<char>('0' + i % 10);
+  for (int k = 16, v = i; k >= 11; k--, v /= 10) vin[k] = static_cast<char>('0' + v % 10);
   vin[8] = vin_check_digit(vin);
 }
 
@@ -179,7 +184,7 @@ demo_out snapshot() {
   for (int i = 0; i < FLEET; i++) {
     char vin[18];
     make_vin(i, vin);
-    out_array(&o, 7);
+    out_array(&o, 10);
     out_text(&o, vin);
     out_text(&o, models[i % 2]);
     out_text(&o, "comfort");
@@ -189,6 +194,9 @@ demo_out snapshot() {
     out_array(&o, 1);
     out_array(&o, 3);
     out_text(&o, "BCM"); out_text(&o, i % 4 ? "BCM-HW-A" : "BCM-HW-Z"); out_text(&o, "2.4.0");
+    out_null(&o);  // no engine number recorded
+    out_null(&o);  // nor chassis number
+    out_map(&o, 1); out_text(&o, "tow-hitch"); out_bool(&o, i % 3 == 0);
   }
   return o;
 }

@@ -46,7 +46,7 @@ def library_candidates() -> list[str]:
     return out
 
 
-def _load() -> ctypes.CDLL:
+def _open_library() -> ctypes.CDLL:
     tried = []
     for path in library_candidates():
         if os.sep in path and not os.path.exists(path):
@@ -59,7 +59,32 @@ def _load() -> ctypes.CDLL:
     raise OSError("libota.so not found; set OTA_LIB to its path. Tried: " + "; ".join(tried))
 
 
-lib = _load()
+class _Library:
+    """libota.so, loaded (and every function's types declared) on first use, so that importing
+    the package never fails: a missing library is an OSError at the first call instead, which
+    the command line reports in one line."""
+
+    def __init__(self):
+        self._cdll = None
+
+    def _load(self) -> ctypes.CDLL:
+        if self._cdll is None:
+            cdll = _open_library()
+            for name, (res, args) in HEADER_FUNCTIONS.items():
+                _declare(cdll, name, res, args)
+            for name, (res, args) in CAMPAIGN_FUNCTIONS.items():
+                if hasattr(cdll, name):
+                    _declare(cdll, name, res, args)
+            self._cdll = cdll
+        return self._cdll
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._load(), name)
+
+
+lib = _Library()
 
 # C types, named as in ota.h.
 c_int, c_i64, c_u64, c_size, c_str = ctypes.c_int, ctypes.c_int64, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_char_p
@@ -138,17 +163,10 @@ CAMPAIGN_FUNCTIONS: dict[str, tuple] = {
 }
 
 
-def _declare(name: str, restype, argtypes) -> None:
-    f = getattr(lib, name)
+def _declare(cdll: ctypes.CDLL, name: str, restype, argtypes) -> None:
+    f = getattr(cdll, name)
     f.restype = restype
     f.argtypes = list(argtypes)
-
-
-for _name, (_res, _args) in HEADER_FUNCTIONS.items():
-    _declare(_name, _res, _args)
-for _name, (_res, _args) in CAMPAIGN_FUNCTIONS.items():
-    if hasattr(lib, _name):
-        _declare(_name, _res, _args)
 
 
 def has(name: str) -> bool:
@@ -214,5 +232,5 @@ def require(name: str) -> Callable:
 
 def fn(name, restype, *argtypes):
     """Declares one more function (kept for modules that declared their own)."""
-    _declare(name, restype, argtypes)
+    _declare(lib._load(), name, restype, argtypes)
     return getattr(lib, name)

@@ -741,6 +741,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_ERROR
     except BrokenPipeError:  # `libota ... | head`
         return EXIT_OK
+    except OSError as e:     # libota.so itself could not be loaded
+        if "libota" not in str(e):
+            raise
+        print(f"{PROG}: {' '.join(str(e).split())}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":
