@@ -512,9 +512,23 @@ def fmt_duration(seconds: Any) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
-def cmd_campaign_stats(args) -> int:
+def campaign_stats(args) -> dict:
+    """The campaign's statistics in --db, merged with those of every --shard store."""
     with open_store(args) as s:
         st = s.stats(args.id, now=args.now)
+    shards = getattr(args, "shard", None) or []
+    if not shards:
+        return st
+    from .shards import merge_stats
+    docs = [st]
+    for path in shards:
+        with Store(path, flags=MUSTEXIST) as other:
+            docs.append(other.stats(args.id, now=args.now))
+    return merge_stats(docs)
+
+
+def cmd_campaign_stats(args) -> int:
+    st = campaign_stats(args)
     emit(args, st, lambda: show_stats(st))
     return EXIT_OK
 
@@ -552,10 +566,8 @@ def cmd_test_fleet(args) -> int:
 def cmd_report(args) -> int:
     from .dashboard import render
     with open_store(args) as s:
-        c = s.campaigns.get(args.id)
-        st = c.stats(now=args.now)
-        info = c.info()
-    page = render(st, info, now=args.now)
+        info = s.campaigns.get(args.id).info()
+    page = render(campaign_stats(args), info, now=args.now)
     try:
         Path(args.html).write_text(page, encoding="utf-8")
     except OSError as e:
@@ -694,8 +706,10 @@ def build_parser() -> Parser:
     c = cmd(csub, "list", cmd_campaign_list, "every campaign and how far it is")
     c.add_argument("--state", help="only campaigns in this state")
     c.add_argument("--category", help="only campaigns of this category")
-    cmd(csub, "stats", cmd_campaign_stats, "the campaign's statistics as tables").add_argument(
-        "id", type=positive_id, metavar="ID")
+    c = cmd(csub, "stats", cmd_campaign_stats, "the campaign's statistics as tables")
+    c.add_argument("id", type=positive_id, metavar="ID")
+    c.add_argument("--shard", action="append", metavar="FILE",
+                   help="another store of the same campaign (split by VIN): merge its statistics (repeatable)")
     c = cmd(csub, "vehicles", cmd_campaign_vehicles, "per-vehicle rows of a campaign")
     c.add_argument("id", type=positive_id, metavar="ID")
     c.add_argument("--state", help="only targets in this state")
@@ -714,6 +728,8 @@ def build_parser() -> Parser:
     c = cmd(sub, "report", cmd_report, "write a campaign's dashboard as one self-contained HTML page")
     c.add_argument("id", type=positive_id, metavar="ID")
     c.add_argument("--html", required=True, metavar="OUT.html", help="the page to write")
+    c.add_argument("--shard", action="append", metavar="FILE",
+                   help="another store of the same campaign (split by VIN): merge its statistics (repeatable)")
     return p
 
 
