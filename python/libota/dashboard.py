@@ -99,6 +99,18 @@ def fmt_duration(seconds: Any) -> str:
     return f"{s / 86400:.1f} days".replace(".0 days", " days")
 
 
+def short_duration(seconds: Any) -> str:
+    """A compact duration for axis labels: "45m", "8h", "1.3d"."""
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s / 3600:.3g}h"
+    return f"{s / 86400:.2g}d"
+
+
 def states_of(counts: dict) -> list[str]:
     """The states present in counts, in pipeline order (unknown ones last, sorted)."""
     known = [s for s in ORDER if s in counts]
@@ -338,7 +350,7 @@ def histogram_section(st: dict) -> str:
     for i, (b, _) in enumerate(buckets):
         if b is not None and len(buckets) <= 12:
             bars.append(f'<text x="{(i + 0.5) * bw:.1f}" y="{height - 4}" text-anchor="middle">'
-                        f'&le; {esc(fmt_duration(b))}</text>')
+                        f'&le;{esc(short_duration(b))}</text>')
     return (f'<section id="time-to-success"><h2>Time from notification to success</h2>'
             f'<svg id="tts-chart" width="100%" viewBox="0 0 {width} {height}">{"".join(bars)}</svg></section>')
 

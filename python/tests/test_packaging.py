@@ -56,7 +56,11 @@ with libota.Store(sys.argv[1], bootstrap_admin="root", now=1, actor="root") as s
 def test_pip_install_of_the_source_directory(tmp_path):
     py = make_venv(tmp_path / "venv")
     env = clean_env()
-    sh(py, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation", ROOT / "python", cwd=tmp_path, env=env)
+    # a copy of python/ (what a user's checkout holds), so the build leaves the tree alone
+    src = tmp_path / "python"
+    shutil.copytree(ROOT / "python", src, ignore=shutil.ignore_patterns(
+        "tests", "build", "dist", "*.egg-info", "__pycache__", "libota.so"))
+    sh(py, "-m", "pip", "install", "-q", "--no-index", "--no-build-isolation", src, cwd=tmp_path, env=env)
     site = sh(py, "-c", "import libota, os; print(os.path.dirname(libota.__file__))", cwd=tmp_path, env=env).stdout
     assert site.strip().startswith(str(tmp_path / "venv"))
     # no bundled library: it is found through OTA_LIB
