@@ -287,7 +287,7 @@ def waves_section(st: dict, spec: dict) -> str:
         gate = ws.get("success-gate")
         size = f"{ws['share']}%" if "share" in ws else (f"{ws['count']:,}" if "count" in ws else "rest")
         opened = fmt_time(w.get("opened")) if w.get("opened") is not None else "not open"
-        rows.append(f'<tr class="wave"><td>wave {esc(idx + 1 if isinstance(idx, int) else idx)}</td><td>{esc(size) if ws else "-"}</td>'
+        rows.append(f'<tr class="wave"><td>wave {esc(idx)}</td><td>{esc(size) if ws else "-"}</td>'
                     f'<td class="n">{stat(f"waves.{i}.targets", w.get("targets", 0))}</td>'
                     f'<td class="n">{stat(f"waves.{i}.by-state.succeeded", by.get("succeeded", 0))}</td>'
                     f'<td class="n">{stat(f"waves.{i}.by-state.failed", by.get("failed", 0))}</td>'
