@@ -72,7 +72,7 @@ class _Library:
             cdll = _open_library()
             for name, (res, args) in HEADER_FUNCTIONS.items():
                 _declare(cdll, name, res, args)
-            for name, (res, args) in CAMPAIGN_FUNCTIONS.items():
+            for name, (res, args) in {**CAMPAIGN_FUNCTIONS, **EXTRA_FUNCTIONS}.items():
                 if hasattr(cdll, name):
                     _declare(cdll, name, res, args)
             self._cdll = cdll
@@ -160,6 +160,12 @@ CAMPAIGN_FUNCTIONS: dict[str, tuple] = {
     "ota_vehicle_set_key": (c_int, [c_db, c_str, c_i64, c_str, data]),
     "ota_status_ingest": (c_int, [c_db, c_str, c_i64, c_str, data, c_size, p_buf]),
     "ota_status_ingest_batch": (c_int, [c_db, c_str, c_i64, data, c_size, p_buf]),
+}
+
+
+# Calls that other branches of this version add (declared when the library has them).
+EXTRA_FUNCTIONS: dict[str, tuple] = {
+    "ota_open_options_init": (c_int, [ctypes.POINTER(OpenOptions), ctypes.c_uint]),
 }
 
 

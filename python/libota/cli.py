@@ -60,11 +60,10 @@ def fmt(v: Any) -> str:
 
 
 def percent(v: Any) -> str:
-    """A share as "12.34%": a fraction (0-1) or a percent (above 1) as the document gives it."""
-    if v is None:
-        return "-"
-    x = float(v)
-    return f"{x * 100 if x <= 1 else x:.2f}%"
+    """A share as "12.34%": basis points (libota's integers, 1 % = 100), or a float fraction."""
+    from .dashboard import share_percent
+    pct = share_percent(v)
+    return "-" if pct is None else f"{pct:.2f}%"
 
 
 def table(rows: Sequence[Sequence[Any]], headers: Sequence[str], out=None) -> None:
@@ -394,6 +393,10 @@ def show_validation(cid: int, v: dict) -> None:
           + (f"{len(problems)} problem{'s' if len(problems) != 1 else ''}" if problems else "no problems"))
     for p in problems:
         print(f"  problem: {p}")
+    if v.get("approvable-by-admin-only"):
+        print("  an admin may approve it without a test campaign first")
+    if v.get("waves"):
+        print("  waves: " + ", ".join(f"{n:,}" for n in v["waves"]) + " vehicles")
     for reason, n in sorted((v.get("excluded") or {}).items()):
         print(f"  excluded {reason}: {n:,}")
 
@@ -534,6 +537,8 @@ def cmd_campaign_stats(args) -> int:
 
 
 VEHICLE_COLUMNS = ["vin", "market", "model", "wave", "state", "reason", "code", "last-report", "retries"]
+# Further keys of this libota's rows (docs/schemas/campaign-vehicles.cddl), after the design's.
+EXTRA_VEHICLE_COLUMNS = ["variant", "final", "deferrals", "reports", "ord"]
 
 
 def cmd_campaign_vehicles(args) -> int:
@@ -542,10 +547,13 @@ def cmd_campaign_vehicles(args) -> int:
     if args.json:
         print(docs.to_json(rows))
     elif args.csv:
+        present = {k for r in rows for k in r}
+        columns = VEHICLE_COLUMNS + [k for k in EXTRA_VEHICLE_COLUMNS if k in present]
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(VEHICLE_COLUMNS)
+        w.writerow(columns)
         for r in rows:
-            w.writerow(["" if r.get(k) is None else r.get(k) for k in VEHICLE_COLUMNS])
+            w.writerow(["" if r.get(k) is None else str(r[k]).lower() if isinstance(r.get(k), bool) else r.get(k)
+                        for k in columns])
     else:
         table([[r.get("vin"), r.get("market"), r.get("model"), r.get("wave"), r.get("state"), r.get("reason"),
                 r.get("code"), fmt_time(r.get("last-report")), r.get("retries")] for r in rows], VEHICLE_COLUMNS)

@@ -75,9 +75,12 @@ def stat(path: str, value: Any, text: Optional[str] = None) -> str:
 
 
 def share_percent(v: Any) -> Optional[float]:
-    """A share as a percent: the document gives a fraction (0-1) or a percent."""
-    if v is None:
+    """A share as a percent. libota gives shares in basis points (integers, 1 % = 100,
+    docs/schemas/campaign-stats.cddl); a float is taken as a fraction (0-1) or a percent."""
+    if v is None or isinstance(v, bool):
         return None
+    if isinstance(v, int):
+        return v / 100
     x = float(v)
     return x * 100 if x <= 1 else x
 

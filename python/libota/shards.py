@@ -12,8 +12,9 @@ from typing import Any, Iterable, Optional
 
 from ._native import BADINPUT, OTAError
 
-# When shards disagree, the campaign is as far as its least finished shard.
-STATE_ORDER = ("running", "paused", "scheduled", "approved", "draft", "aborted", "completed")
+# When shards disagree, the least settled state wins (completed only when every shard is), as
+# the library's own merge (Sources/OTACore/Status/StatsMerge.swift) decides.
+STATE_ORDER = ("running", "paused", "scheduled", "approved", "draft", "completed", "aborted")
 
 __all__ = ["merge_stats", "histogram_median"]
 
@@ -56,20 +57,29 @@ def _merge_histograms(hists: list) -> Any:
 
 
 def histogram_median(hist: Any) -> Optional[int]:
-    """The median read from a fixed-bucket histogram: the upper bound of the bucket that holds
-    the middle success (the ceil(n/2)-th); None when empty."""
+    """The median read from a fixed-bucket histogram as libota reads it: the upper bound of the
+    bucket that holds the middle success (the ((n + 1) // 2)-th), the last bound for the open
+    last bucket; None with no success."""
     buckets = _buckets(hist)
     if not buckets:
         return None
     total = sum(n for _, n in buckets)
     if total == 0:
         return None
-    half, seen = (total + 1) // 2, 0
+    bounds = [b for b, _ in buckets if b is not None]
+    middle, seen = (total + 1) // 2, 0
     for bound, n in buckets:
         seen += n
-        if seen >= half:
-            return bound
-    return buckets[-1][0]
+        if seen >= middle:
+            return bound if bound is not None else (bounds[-1] if bounds else None)
+    return None
+
+
+def _weighted(docs: list, key: str, targets: int) -> Any:
+    if not targets or any(d.get(key) is None for d in docs):
+        return 0
+    total = sum(d[key] * d.get("targets", 0) for d in docs)
+    return total // targets if all(isinstance(d[key], int) for d in docs) else total / targets
 
 
 def merge_stats(docs: Iterable[dict], campaign: Any = None) -> dict:
@@ -78,6 +88,10 @@ def merge_stats(docs: Iterable[dict], campaign: Any = None) -> dict:
     docs = [d for d in docs if d]
     if not docs:
         raise OTAError(BADINPUT, "no statistics to merge")
+    ids = sorted({str(d.get("campaign")) for d in docs})
+    if campaign is None and len(ids) > 1:
+        raise OTAError(BADINPUT, f"statistics of different campaigns ({', '.join(ids)}) do not merge; "
+                                 "pass campaign= to merge them under one id")
     states = {d.get("state") for d in docs}
     out: dict = {
         "campaign": campaign if campaign is not None else docs[0].get("campaign"),
@@ -97,12 +111,18 @@ def merge_stats(docs: Iterable[dict], campaign: Any = None) -> dict:
             _add_counts(mw["by-state"], w.get("by-state"))
             if w.get("opened") is not None and (mw["opened"] is None or w["opened"] < mw["opened"]):
                 mw["opened"] = w["opened"]
-    # shares weighted by targets: a share of each shard's targets is a count
-    for key in ("progress", "success"):
-        if out["targets"] and all(d.get(key) is not None for d in docs):
-            out[key] = sum(float(d[key]) * d.get("targets", 0) for d in docs) / out["targets"]
-        else:
-            out[key] = docs[0].get(key) if len(docs) == 1 else 0
+    if all("at" in d for d in docs):
+        out["at"] = max(d["at"] for d in docs)
+    # shares are derived again from the summed counts, in basis points as libota writes them
+    targets = out["targets"]
+    if all("final" in d for d in docs):
+        out["final"] = sum(d["final"] for d in docs)
+        out["progress"] = out["final"] * 10000 // targets if targets else 0
+    else:  # documents without "final": weight each shard's share by its targets
+        out["progress"] = _weighted(docs, "progress", targets)
+    out["success"] = out["by-state"].get("succeeded", 0) * 10000 // targets if targets else 0
+    if any(isinstance(d.get("success"), float) for d in docs):
+        out["success"] = _weighted(docs, "success", targets)
     hist = _merge_histograms([d.get("time-to-success") for d in docs])
     out["time-to-success"] = hist
     out["median-time-to-success"] = histogram_median(hist) if hist is not None else None

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import libota
-from libota.dashboard import ACTIVE, render, timeline_points
+from libota.dashboard import ACTIVE, render, share_percent, timeline_points
 
 from product_support import (T0, campaign_spec, fleet_snapshot, installed_report, needs_campaigns, people,
                              released_package, report, status_topic)
@@ -57,7 +57,7 @@ def hand_made_stats():
     reasons = split(fails, {"download": 5, "install": 3, "timeout": 4, "power": 1, "verification": 1}, rnd)
     failures = {}
     for reason, n in reasons.items():
-        codes = {0: 1} if reason == "timeout" else {17: 3, 42: 2, 7: 1}
+        codes = {"none": 1} if reason == "timeout" else {"17": 3, "42": 2, "7": 1}
         failures[reason] = split(n, codes, rnd)
     timeline, left = [], dict(notified=targets - total.get("pending", 0) - total.get("queued", 0),
                               succeeded=total["succeeded"], failed=fails)
@@ -71,13 +71,19 @@ def hand_made_stats():
         if any(row[1:]):
             timeline.append(row)
     final = total["succeeded"] + total["failed"] + total["declined"] + total["expired"]
+    bounds = [60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200, 432_000,
+              604_800, 1_209_600, 2_592_000]
+    counts = [0, 2, 9, 30, 80, 150, 190, 130, 60, 40, 12, 5, 3, 1, 0, 0, 0]
+    for s in STATES:
+        total.setdefault(s, 0)      # the top level lists every state, zeros included
     return {
-        "campaign": 3, "state": "running", "targets": targets, "by-state": total, "waves": waves,
+        "campaign": 3, "state": "running", "at": T0 + 20 * 86400, "targets": targets, "final": final,
+        "by-state": total, "waves": waves,
         "by-market": groups(["DE", "FR", "IT", "JP", "US"]), "by-region": groups(["EU", "APAC", "NA"]),
         "by-model": groups(["Aurora comfort", "Aurora sport", "Boreal"]),
-        "failures": failures, "progress": round(final / targets, 4), "success": round(total["succeeded"] / targets, 4),
-        "time-to-success": {"bounds": [3600 * 2 ** k for k in range(8)], "counts": [5, 40, 300, 500, 300, 60, 9, 2]},
-        "median-time-to-success": 6 * 3600 + 1200, "timeline": timeline,
+        "failures": failures, "progress": final * 10000 // targets, "success": total["succeeded"] * 10000 // targets,
+        "time-to-success": {"bounds": bounds, "counts": counts},
+        "median-time-to-success": 14_400, "timeline": timeline,
     }
 
 
@@ -183,8 +189,7 @@ def check_numbers(page, stats):
         for text, raw in shown:
             want = expected(stats, path)
             if path in ("progress", "success"):
-                pct = want * 100 if want <= 1 else want
-                assert number(text) == pytest.approx(pct, abs=0.05), path
+                assert number(text) == pytest.approx(share_percent(want), abs=0.05), path
             elif path == "median-time-to-success":
                 assert raw == str(want), path
             else:
@@ -211,7 +216,7 @@ def check_charts(page, stats):
         assert int(series[name]["data-total"]) == sum(r[col] for r in rows)
         assert len(series[name]["points"].split()) == len(rows) + 1
     segments = [a for a in page.find("rect") if a.get("class") == "seg"]
-    assert {a["data-state"] for a in segments} >= set(stats["by-state"])
+    assert {a["data-state"] for a in segments} >= {s for s, n in stats["by-state"].items() if n}
     assert len([a for a in page.find("svg") if a.get("class") == "hbar"]) == len(stats["failures"])
 
 
@@ -294,6 +299,8 @@ def render_and_check(tmp_path, stats, campaign, name="dashboard"):
 def test_dashboard_from_a_hand_made_statistics_document(tmp_path):
     stats = hand_made_stats()
     assert sum(stats["by-state"].values()) == stats["targets"]
+    from libota.shards import histogram_median
+    assert histogram_median(stats["time-to-success"]) == stats["median-time-to-success"]
     shot = render_and_check(tmp_path, stats, CAMPAIGN)
     keep = Path(__file__).resolve().parents[2] / "build" / "dashboard-test.png"
     if keep.parent.is_dir():

@@ -27,6 +27,7 @@ def split_doc(doc, share):
     for key in ("by-state", "by-market", "by-region", "by-model", "failures"):
         a[key] = cut(doc[key])
     a["targets"] = sum(a["by-state"].values())
+    a["final"] = int(doc["final"] * share)
     a["waves"] = [{"index": w["index"], "opened": w["opened"], "by-state": cut(w["by-state"]),
                    "targets": sum(cut(w["by-state"]).values())} for w in doc["waves"]]
     a["timeline"] = [[r[0]] + [int(x * share) for x in r[1:]] for r in doc["timeline"]]
@@ -35,6 +36,7 @@ def split_doc(doc, share):
     for key in ("by-state", "by-market", "by-region", "by-model", "failures"):
         b[key] = subtract(doc[key], a[key])
     b["targets"] = doc["targets"] - a["targets"]
+    b["final"] = doc["final"] - a["final"]
     b["waves"] = [{"index": w["index"], "opened": w["opened"], "by-state": subtract(w["by-state"], aw["by-state"]),
                    "targets": w["targets"] - aw["targets"]} for w, aw in zip(doc["waves"], a["waves"])]
     b["timeline"] = [[r[0]] + [x - y for x, y in zip(r[1:], ra[1:])] for r, ra in zip(doc["timeline"], a["timeline"])]
@@ -60,7 +62,9 @@ def test_two_halves_merge_into_the_whole():
     a, b = split_doc(whole, 0.37)
     assert a["targets"] + b["targets"] == whole["targets"]
     merged = merge_stats([a, b])
-    assert merged["targets"] == whole["targets"]
+    assert merged["targets"] == whole["targets"] and merged["final"] == whole["final"]
+    assert (merged["progress"], merged["success"]) == (whole["progress"], whole["success"])
+    assert merged["at"] == whole["at"]
     for key in ("by-state", "by-market", "by-region", "by-model", "failures"):
         assert without_zeros(merged[key]) == without_zeros(whole[key]), key
     assert [(w["targets"], without_zeros(w["by-state"]), w["opened"]) for w in merged["waves"]] == \
@@ -76,6 +80,7 @@ def test_histogram_median_reads_the_middle_bucket():
     assert histogram_median({"bounds": [60, 600], "counts": [1, 1]}) == 60
     assert histogram_median({"bounds": [60], "counts": [0]}) is None
     assert histogram_median([[60, 0], [600, 3]]) == 600
+    assert histogram_median({"bounds": [60, 300], "counts": [0, 1, 4]}) == 300   # the open last bucket
 
 
 def test_shards_with_other_buckets_are_refused():
@@ -86,12 +91,23 @@ def test_shards_with_other_buckets_are_refused():
     assert e.value.code == libota._native.BADINPUT and "buckets" in e.value.message
 
 
-def test_the_state_of_the_whole_is_its_least_finished_shard():
+def test_the_state_of_the_whole_is_its_least_settled_shard():
     a, b = hand_made_stats(), hand_made_stats()
     a["state"], b["state"] = "completed", "paused"
     assert merge_stats([a, b])["state"] == "paused"
+    b["state"] = "aborted"
+    assert merge_stats([a, b])["state"] == "completed"
     b["state"] = "completed"
     assert merge_stats([a, b])["state"] == "completed"
+
+
+def test_different_campaigns_do_not_merge_unless_named():
+    a, b = hand_made_stats(), hand_made_stats()
+    b["campaign"] = 4
+    with pytest.raises(libota.OTAError) as e:
+        merge_stats([a, b])
+    assert "different campaigns (3, 4)" in e.value.message
+    assert merge_stats([a, b], campaign=3)["campaign"] == 3
 
 
 def run_campaign(store, tmp_path, vins_failing):
@@ -129,6 +145,8 @@ def test_two_shard_stores_merge_into_one_store(tmp_path):
             results[name] = run_campaign(s, d, failing)
     merged = merge_stats([results["even"], results["odd"]])
     whole = results["whole"]
-    for key in ("targets", "by-state", "by-market", "by-model", "failures", "time-to-success", "median-time-to-success"):
+    # waves are cut per shard (a share of each shard's targets), everything else adds up exactly
+    assert set(merged) >= set(whole) - {"waves"}
+    for key in sorted(set(whole) - {"waves", "at"}):
         assert without_zeros(merged[key]) == without_zeros(whole[key]), key
-    assert merged["timeline"] == whole["timeline"]
+    assert sum(w["targets"] for w in merged["waves"]) == whole["targets"]
