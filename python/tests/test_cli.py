@@ -293,7 +293,11 @@ def test_campaign_commands_end_to_end(db, tmp_path, seed_file, fleet_file):
     p = run("campaign", "approve", 1, db=db, actor="cam", now=T0 + 101, check=1)
     assert p.stderr.startswith("libota: OTA_DENIED: ")
     assert run("campaign", "approve", 1, db=db, actor="root", now=T0 + 102, check=0).stdout.strip() == "campaign 1: approved"
-    assert run("campaign", "start", 1, db=db, actor="cam", now=T0 + 103, check=0).stdout.strip() == "campaign 1: running"
+    # what sends messages (events, offers) needs the signing key
+    p = run("campaign", "start", 1, db=db, actor="cam", now=T0 + 103, check=1)
+    assert p.stderr.startswith("libota: OTA_MISUSE: ")
+    assert run("campaign", "start", 1, "--signing-seed", seed_file, "--kid", KID, db=db, actor="cam", now=T0 + 103,
+               check=0).stdout.strip() == "campaign 1: running"
     p = run("campaign", "step", 1, "--signing-seed", seed_file, "--kid", KID, db=db, actor="cam", now=T0 + 104, check=0)
     assert p.stdout.startswith("running: notified ")
     step = json.loads(run("--json", "campaign", "step", "--all", "--signing-seed", seed_file, db=db, actor="cam",
@@ -334,13 +338,13 @@ def test_campaign_commands_end_to_end(db, tmp_path, seed_file, fleet_file):
     p = run("report", 1, "--html", html, db=db, now=T0 + 300, check=0)
     assert html.read_text().startswith("<!DOCTYPE html>") and "progress-chart" in html.read_text()
 
-    run("campaign", "pause", 1, db=db, actor="cam", now=T0 + 400, check=0)
-    p = run("campaign", "pause", 1, db=db, actor="cam", now=T0 + 401, check=1)
+    sign = ["--signing-seed", seed_file, "--kid", KID]
+    run("campaign", "pause", 1, *sign, db=db, actor="cam", now=T0 + 400, check=0)
+    p = run("campaign", "pause", 1, *sign, db=db, actor="cam", now=T0 + 401, check=1)
     assert p.stderr.startswith("libota: OTA_CONFLICT: ") and "paused" in p.stderr
-    run("campaign", "resume", 1, db=db, actor="cam", now=T0 + 402, check=0)
+    run("campaign", "resume", 1, *sign, db=db, actor="cam", now=T0 + 402, check=0)
     p = run("campaign", "abort", 1, db=db, actor="cam", now=T0 + 403, check=2)   # --reason is required
-    run("campaign", "abort", 1, "--reason", "done testing", "--signing-seed", seed_file, db=db, actor="cam",
-        now=T0 + 404, check=0)
+    run("campaign", "abort", 1, "--reason", "done testing", *sign, db=db, actor="cam", now=T0 + 404, check=0)
     assert run("audit", "verify", db=db, check=0).returncode == 0
 
 
