@@ -260,6 +260,6 @@ def message_document(payload: bytes) -> Optional[dict]:
     obj = cbor2.loads(payload)
     if isinstance(obj, cbor2.CBORTag):
         obj = obj.value
-    if not (isinstance(obj, list) and len(obj) == 4 and isinstance(obj[2], bytes)):
+    if not (isinstance(obj, (list, tuple)) and len(obj) == 4 and isinstance(obj[2], bytes)):
         raise OTAError(BADINPUT, "outbox payload is not a COSE_Sign1 with an embedded payload")
     return cbor2.loads(obj[2])
