@@ -48,6 +48,7 @@ table{border-collapse:collapse;width:100%;font-variant-numeric:tabular-nums}
 th,td{padding:4px 8px;text-align:left;border-bottom:1px solid #e6eaf0;white-space:nowrap}
 th{font-weight:600;color:#5c6b7d;font-size:12px}
 td.n,th.n{text-align:right}
+td.reason{white-space:normal}
 td.bar{width:45%}
 .legend{display:flex;flex-wrap:wrap;gap:4px 14px;margin:8px 0 0;font-size:12px;color:#394a5e}
 .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
@@ -156,11 +157,12 @@ def timeline_points(timeline: Sequence[Sequence[Any]]) -> list[tuple[int, int, i
 
 
 def nice_ceiling(v: float) -> int:
-    """The smallest of 1, 2, 2.5, 5 x 10^k at or above v, so the grid lines get round labels."""
+    """The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 x 10^k) at or above v, so
+    the four grid lines get round labels."""
     scale = 1
     while scale * 10 <= v:
         scale *= 10
-    for m in (1, 2, 2.5, 5, 10):
+    for m in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if m * scale >= v:
             return max(int(m * scale), 4)
     return int(10 * scale)
@@ -350,10 +352,21 @@ def histogram_section(st: dict) -> str:
         h = (height - 20) * n / peak
         bars.append(f'<rect class="bucket" x="{i * bw + 1:.1f}" y="{height - 20 - h:.1f}" width="{max(bw - 2, 1):.1f}" '
                     f'height="{h:.1f}" fill="#2e9e5b"><title>up to {esc(fmt_duration(b))}: {n:,}</title></rect>')
+    every = 1 if len(buckets) <= 12 else 2
+    last_bound = next((b for b, _ in reversed(buckets) if b is not None), None)
     for i, (b, _) in enumerate(buckets):
-        if b is not None and len(buckets) <= 12:
-            bars.append(f'<text x="{(i + 0.5) * bw:.1f}" y="{height - 4}" text-anchor="middle">'
-                        f'&le;{esc(short_duration(b))}</text>')
+        if i % every and i != len(buckets) - 1:
+            continue
+        label = f"&le;{esc(short_duration(b))}" if b is not None else f"&gt;{esc(short_duration(last_bound))}"
+        last = i == len(buckets) - 1
+        bars.append(f'<text x="{width if last else (i + 0.5) * bw:.1f}" y="{height - 4}" '
+                    f'text-anchor="{"end" if last else "middle"}">{label}</text>')
+    median = st.get("median-time-to-success")
+    if median is not None:
+        idx = next((i for i, (b, _) in enumerate(buckets) if b is not None and b >= median), len(buckets) - 1)
+        x = (idx + 1) * bw if buckets[idx][0] is not None else idx * bw
+        bars.append(f'<line class="median" x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height - 18}" stroke="#394a5e" '
+                    f'stroke-dasharray="3 3"/><text x="{x + 4:.1f}" y="12">median {esc(fmt_duration(median))}</text>')
     return (f'<section id="time-to-success"><h2>Time from notification to success</h2>'
             f'<svg id="tts-chart" width="100%" viewBox="0 0 {width} {height}">{"".join(bars)}</svg></section>')
 
@@ -388,7 +401,8 @@ def render(stats: dict, campaign: Optional[dict] = None, now: Optional[int] = No
     history = info.get("history") or []
     if history:
         rows = "".join(f'<tr><td>{esc(fmt_time(h.get("at")))}</td><td>{esc(h.get("state"))}</td>'
-                       f'<td>{esc(h.get("actor"))}</td><td>{esc(h.get("reason") or "")}</td></tr>' for h in history)
+                       f'<td>{esc(h.get("actor"))}</td><td class="reason">{esc(h.get("reason") or "")}</td></tr>'
+                       for h in history)
         body.append(f'<section id="history"><h2>History</h2><table><tr><th>at</th><th>state</th><th>actor</th>'
                     f'<th>reason</th></tr>{rows}</table></section>')
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
