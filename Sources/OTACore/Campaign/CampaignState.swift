@@ -54,10 +54,12 @@ public enum CampaignLifecycle {
         for t in transitions where t.action == action && t.from == state && (to == nil || t.to == to) {
             return t.to
         }
-        var legal = ""
+        var legal: [String] = []
         for t in transitions where t.action == action && !legal.contains(t.from.rawValue) {
-            legal += (legal.isEmpty ? "" : " or ") + t.from.rawValue
+            legal.append(t.from.rawValue)
         }
-        throw .conflict("cannot \(action.rawValue) campaign \(id): it is \(state.rawValue) (\(action.rawValue) needs \(legal))")
+        var needs = ""
+        for name in legal { needs += (needs.isEmpty ? "" : " or ") + name }
+        throw .conflict("cannot \(action.rawValue) campaign \(id): it is \(state.rawValue) (\(action.rawValue) needs \(needs))")
     }
 }
