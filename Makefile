@@ -37,6 +37,7 @@ api_src   := $(shell find Sources/OTA -name '*.swift' | sort)
 shims     := $(wildcard Sources/C*/*.h Sources/C*/module.modulemap) include/ota.h
 
 .PHONY: all deps build embedded test test-swift test-c test-asan test-python check-runtime demo bench clean
+.PHONY: wheel test-cpp test-cmake
 
 
 all: build embedded
@@ -72,6 +73,7 @@ $(BUILD)/libota.a: $(BUILD)/ota.o
 
 $(BUILD)/libota.so: $(BUILD)/ota.o libota.map
 	$(CC) -shared -o $@ $(BUILD)/ota.o -Wl,--version-script=libota.map -Wl,-soname,libota.so.0 -Wl,-z,defs $(SYSLIBS)
+	ln -sf libota.so $(BUILD)/libota.so.0  # the soname, for programs linked with -Lbuild -lota
 
 $(BUILD)/ota.pc: ota.pc.in
 	sed -e 's|@PREFIX@|$(CURDIR)|' $< > $@
@@ -88,7 +90,7 @@ deps:
 	@.ci/install-deps
 
 test: deps
-	@$(MAKE) --no-print-directory test-swift test-c test-asan test-python check-runtime
+	@$(MAKE) --no-print-directory test-swift test-c test-asan test-python test-cpp test-cmake check-runtime
 
 test-swift:
 	swift test
@@ -131,6 +133,36 @@ test-asan: $(ASAN_TESTS)
 
 test-python: $(BUILD)/libota.so $(MQTT_GATEWAY_BIN)
 	OTA_LIB=$(CURDIR)/$(BUILD)/libota.so $(PYTHON) -m pytest -q python/tests
+
+# The Python package as a platform wheel carrying libota.so (needs only the system's
+# libsqlite3, libcbor and libsodium): pip install build/libota-*.whl. Built from a copy of
+# python/ so the source tree never holds a stale libota.so; offline when setuptools and
+# wheel are installed, else pip fetches them from PyPI.
+WHEEL_SRC := $(BUILD)/wheel-src
+WHEEL_ISOLATION := $(shell $(PYTHON) -c 'import setuptools, wheel' 2>/dev/null && echo --no-build-isolation)
+
+wheel: $(BUILD)/libota.so
+	rm -rf $(WHEEL_SRC) $(BUILD)/libota-*.whl && mkdir -p $(WHEEL_SRC)
+	cp -r python/pyproject.toml python/setup.py python/README.md python/libota $(WHEEL_SRC)/
+	rm -rf $(WHEEL_SRC)/libota/__pycache__ && cp $(BUILD)/libota.so $(WHEEL_SRC)/libota/libota.so
+	$(PYTHON) -m pip wheel -q --no-deps $(WHEEL_ISOLATION) -w $(BUILD) $(WHEEL_SRC)
+	@ls $(BUILD)/libota-*.whl
+
+# The C++ example with its RAII wrappers, built as C++17 against the static library and run
+# on a fresh store.
+$(BUILD)/cpp-client: examples-c/cpp-client.cpp examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
+	$(CXX) -std=c++17 -Wall -Wextra -pedantic -Werror -I include -o $@ $< $(LDLIBS_STATIC)
+
+test-cpp: $(BUILD)/cpp-client
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && $(BUILD)/cpp-client "$$d/store.db"
+
+# The CMake example: finds libota through pkg-config (build/ota.pc) and links it (shared:
+# the program needs libota.so's soname, libota.so.0, next to it).
+test-cmake: $(BUILD)/libota.so $(BUILD)/ota.pc
+	rm -rf $(BUILD)/cmake-example
+	PKG_CONFIG_PATH=$(CURDIR)/$(BUILD) cmake -S examples-c/cmake -B $(BUILD)/cmake-example -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(BUILD)/cmake-example >/dev/null
+	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && $(BUILD)/cmake-example/ota-cmake-example "$$d/store.db"
 
 $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
 	@mkdir -p $(BUILD)

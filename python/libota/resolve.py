@@ -4,11 +4,7 @@ import os
 
 import cbor2
 
-from ._native import Buf, check_free, fn, lib, take
-
-fn("ota_resolve", ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
-   ctypes.POINTER(Buf))
-fn("ota_resolve_file", ctypes.c_int, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_size_t, ctypes.POINTER(Buf))
+from ._native import Buf, check_free, lib, take
 
 
 def _rule_bytes(rule):

@@ -1,12 +1,6 @@
-"""Roles of actors (include/ota.h, section "Roles"): grant, revoke, list."""
-import ctypes
-
-from ._native import Buf, cstr, fn, lib
-from .store import c_db
-
-fn("ota_grant", ctypes.c_int, c_db, ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p, ctypes.c_char_p)
-fn("ota_revoke", ctypes.c_int, c_db, ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p, ctypes.c_char_p)
-fn("ota_roles", ctypes.c_int, c_db, ctypes.c_char_p, ctypes.POINTER(Buf))
+"""Roles of actors (include/ota.h, section "Roles"): grant, revoke, list. The raw layer
+(CBOR bytes); Store.grant / revoke / roles are the same with dicts."""
+from ._native import cstr, lib
 
 
 def grant(store, actor, now, who, role):
