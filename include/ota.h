@@ -407,8 +407,8 @@ int ota_vehicle_get(ota_db *db, const char *vin, ota_buf *out);
  * The host authenticates actors; libota authorizes them. An actor holds any of the roles
  *   "admin"             grants and revokes roles; passes every role check below (but is
  *                       still bound by the two-person rules)
- *   "engineer"          registers packages, verifies their files, validates them; manages
- *                       the test fleet and vehicle keys
+ *   "engineer"          imports fleet snapshots; registers packages, verifies their files,
+ *                       validates them; manages the test fleet and vehicle keys
  *   "approver"          approves packages (never their own), releases and withdraws them;
  *                       approves campaigns (never one they created: the two-person rule)
  *   "campaign-manager"  releases and withdraws packages; creates, starts, pauses, resumes,

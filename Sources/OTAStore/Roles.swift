@@ -3,10 +3,10 @@ import OTACore
 /// The roles an actor can hold. The host authenticates actors; libota authorizes them.
 public enum Role: String, CaseIterable {
     case admin = "admin"                      // grants and revokes roles; may do everything
-    case engineer = "engineer"                // registers packages, imports fleet data
+    case engineer = "engineer"                // imports fleet data, registers packages, test fleet, vehicle keys
     case approver = "approver"                // approves packages and campaigns (never their own)
     case campaignManager = "campaign-manager" // creates and steers campaigns
-    case gateway = "gateway"                  // ingests vehicle status reports
+    case gateway = "gateway"                  // ingests vehicle status reports, drains the outbox
 }
 
 public enum Roles {
