@@ -25,7 +25,7 @@ public enum CampaignSpecChecks {
         } else if allShares && shareSum != 10_000 {
             out.append("waves: the shares add up to \(FieldChecks.decimal(shareSum)) %, not 100 (leave share out of the last wave to give it the rest)")
         }
-        let names = spec.regions.map(\.name)
+        let names = spec.regions.map { $0.name }
         for (i, w) in spec.windows.enumerated() {
             for (j, r) in (w.regions ?? []).enumerated() where !names.contains(r) {
                 out.append("windows[\(i)].regions[\(j)]: '\(r)' is not a region of the spec")

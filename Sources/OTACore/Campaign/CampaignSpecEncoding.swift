@@ -57,7 +57,7 @@ extension CampaignSpec {
             r.int("max", retry.max)
             r.int("backoff", retry.backoff)
             r.add("factor") { $0.hundredths(retry.factorHundredths) }
-            if !retry.reasons.isEmpty { r.add("reasons") { $0.textList(retry.reasons.map(\.rawValue)) } }
+            if !retry.reasons.isEmpty { r.add("reasons") { $0.textList(retry.reasons.map { $0.rawValue }) } }
         }
         if let seed { m.unsigned("seed", seed) }
         if !contacts.isEmpty {

@@ -8,7 +8,7 @@ public enum CanonicalCBOR {
             return .array(items.map { normalized($0) })
         case .map(let pairs):
             let keyed = pairs.map { (key: encoded($0.key), pair: CBORPair(normalized($0.key), normalized($0.value))) }
-            return .map(keyed.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.pair))
+            return .map(keyed.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map { $0.pair })
         case .tagged(let t, let item):
             return .tagged(t, normalized(item))
         default:
