@@ -7,8 +7,8 @@ import random
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
+import sys
 from pathlib import Path
 
 from libota.store import Store
@@ -24,7 +24,6 @@ def test_killed_ingestion_loses_nothing_it_confirmed(db_path):
     rnd = random.Random(1234)
     env = dict(os.environ)
     confirmed = 0
-    started = time.monotonic()
     for kill in range(KILLS):
         child = subprocess.Popen([sys.executable, str(CHILD), db_path, str(VEHICLES)], stdout=subprocess.PIPE,
                                  env=env)
@@ -51,4 +50,3 @@ def test_killed_ingestion_loses_nothing_it_confirmed(db_path):
         assert batches >= confirmed
         con.close()
     assert confirmed >= KILLS
-    assert time.monotonic() - started < 120
