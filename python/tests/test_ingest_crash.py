@@ -7,8 +7,8 @@ import random
 import signal
 import sqlite3
 import subprocess
-import time
 import sys
+import time
 from pathlib import Path
 
 from libota.store import Store
