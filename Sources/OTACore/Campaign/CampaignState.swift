@@ -54,12 +54,10 @@ public enum CampaignLifecycle {
         for t in transitions where t.action == action && t.from == state && (to == nil || t.to == to) {
             return t.to
         }
-        var names: [String] = []   // (String.contains(String) is not in Embedded Swift)
-        for t in transitions where t.action == action && !names.contains(t.from.rawValue) {
-            names.append(t.from.rawValue)
-        }
+        var from: [CampaignState] = []
+        for t in transitions where t.action == action && !from.contains(t.from) { from.append(t.from) }
         var legal = ""
-        for n in names { legal += (legal.isEmpty ? "" : " or ") + n }
+        for state in from { legal += (legal.isEmpty ? "" : " or ") + state.rawValue }
         throw .conflict("cannot \(action.rawValue) campaign \(id): it is \(state.rawValue) (\(action.rawValue) needs \(legal))")
     }
 }
