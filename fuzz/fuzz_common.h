@@ -5,6 +5,9 @@
  * coverage and AddressSanitizer); see the Makefile's `fuzz` target. */
 #ifndef OTA_FUZZ_COMMON_H
 #define OTA_FUZZ_COMMON_H
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* mkstemp */
+#endif
 #include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>

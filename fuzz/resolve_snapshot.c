@@ -16,7 +16,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
       cb_text("markets"), cb_array(2, cb_text("DE"), cb_text("US")),
       cb_text("produced"), cb_array(2, cb_uint(0), cb_uint(2000000000u)),
       cb_text("exclude-vins"), cb_array(1, cb_text(FZ_VIN2)), cb_text("attributes"), attrs,
-      cb_text("requires"), cb_array(1, cb_array(2, cb_text("GW"), cb_array(1, cb_text("3.1")))))));
+      cb_text("requires"), cb_array(1, cb_array(2, cb_text("GW"), cb_array(1, cb_text("3.1"))))));
   return 0;
 }
 
