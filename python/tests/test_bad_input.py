@@ -144,7 +144,7 @@ def test_truncated_and_garbage(db):
     ("files", {}), ("release-counter", -1), ("release-counter", 2**64 - 1), ("release-counter", 1.5),
     ("requires", "GW"), ("to", None), ("hw", True)])
 def test_wrong_types_and_extreme_integers(db, field, value):
-    register_refused(db, f"manifest {field} = {value!r}", cbor2.dumps(manifest(version="2.2", **{field: value})))
+    register_refused(db, f"manifest {field} = {value!r}", cbor2.dumps(manifest(**{"version": "2.2", field: value})))
 
 
 @pytest.mark.parametrize("raw", [b"\xff", b"a\xc3\x28", b"\xed\xa0\x80", b"\xc0\xaf"])
@@ -188,6 +188,8 @@ def test_buf_freed_twice():
 
 
 def test_count():
+    if count["cases"] == 0:
+        pytest.skip("counts the cases of the tests above: run the whole file")
     print(f"bad-input (ctypes): {count['cases']} cases, all refused with a code and a message "
           f"({count['frees']} ota_buf_free calls on freed buffers survived)")
     assert count["cases"] >= 100
