@@ -37,7 +37,7 @@ api_src   := $(shell find Sources/OTA -name '*.swift' | sort)
 shims     := $(wildcard Sources/C*/*.h Sources/C*/module.modulemap) include/ota.h
 
 .PHONY: all deps build embedded test test-swift test-c test-asan test-python check-runtime demo bench clean
-.PHONY: wheel test-cpp test-cmake
+.PHONY: wheel test-cpp test-cmake fuzz fuzz-ci fuzz-run fuzz-build
 
 
 all: build embedded
@@ -91,6 +91,7 @@ deps:
 
 test: deps
 	@$(MAKE) --no-print-directory test-swift test-c test-asan test-python test-cpp test-cmake check-runtime
+	@$(MAKE) --no-print-directory fuzz-ci FUZZ_LIB=$(BUILD)/libota.a
 
 test-swift:
 	swift test
@@ -175,6 +176,73 @@ $(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c examples-c/ota_campaign_compat.
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/quickstart
 	cd $(BUILD) && rm -f demo.db demo.db-wal demo.db-shm && ./quickstart demo.db
+
+# Fuzzing (fuzz/README.md): libFuzzer targets, C harnesses over the Embedded archive. FUZZ_LIB
+# is the archive built again with coverage and AddressSanitizer (-sanitize=fuzzer,address), so
+# libFuzzer sees the Swift code's branches and ASan its memory accesses; FUZZ_LIB=build/libota.a
+# fuzzes the shipped archive instead (quicker to build, but blind). `make fuzz FUZZ_TIME=60`
+# runs each target that long; `make fuzz-ci` replays fuzz/regressions/ and the seed corpora and
+# then runs each target FUZZ_CI_TIME seconds, niced. Targets of calls the archive does not have
+# yet (campaigns, status ingestion) are left out. Crashes land in build/fuzz/crashes/<target>/.
+FUZZ_CC   ?= /opt/swift/usr/bin/clang
+FUZZ_TIME ?= 60
+FUZZ_CI_TIME ?= 10
+FUZZ_DIR  := $(BUILD)/fuzz
+FUZZ_LIB  ?= $(FUZZ_DIR)/libota.a
+FUZZ_SWIFT_FLAGS := $(patsubst $(EMB),$(FUZZ_DIR)/mod,$(EMBED_FLAGS)) -sanitize=fuzzer,address -g
+FUZZ_CFLAGS := -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -fuse-ld=lld -I include -I Tests/c
+FUZZ_OPTS := -rss_limit_mb=2048 -max_len=65536 -timeout=20 -print_final_stats=1
+FUZZ_ENV  := ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+FUZZ_HAS = $(shell nm $(BUILD)/libota.a 2>/dev/null | grep -q ' T $(1)$$' && echo yes)
+FUZZ_TARGETS = resolve_snapshot resolve_split target_rule package_manifest \
+	$(if $(call FUZZ_HAS,ota_campaign_validate),campaign_spec) \
+	$(if $(call FUZZ_HAS,ota_campaign_step),$(if $(call FUZZ_HAS,ota_status_ingest),status_report)) \
+	$(if $(call FUZZ_HAS,ota_campaign_step),$(if $(call FUZZ_HAS,ota_status_ingest_batch),status_batch))
+
+$(FUZZ_DIR)/mod/OTACore.o: $(core_src) $(shims)
+	@mkdir -p $(FUZZ_DIR)/mod
+	$(SWIFTC) $(FUZZ_SWIFT_FLAGS) -module-name OTACore -emit-module -emit-module-path $(FUZZ_DIR)/mod/OTACore.swiftmodule -c $(core_src) -o $@
+	@touch $@
+
+$(FUZZ_DIR)/mod/OTAStore.o: $(store_src) $(FUZZ_DIR)/mod/OTACore.o
+	$(SWIFTC) $(FUZZ_SWIFT_FLAGS) -module-name OTAStore -emit-module -emit-module-path $(FUZZ_DIR)/mod/OTAStore.swiftmodule -c $(store_src) -o $@
+	@touch $@
+
+$(FUZZ_DIR)/mod/OTA.o: $(api_src) $(FUZZ_DIR)/mod/OTAStore.o
+	$(SWIFTC) $(FUZZ_SWIFT_FLAGS) -module-name OTA -c $(api_src) -o $@
+	@touch $@
+
+$(FUZZ_DIR)/libota.a: $(FUZZ_DIR)/mod/OTACore.o $(FUZZ_DIR)/mod/OTAStore.o $(FUZZ_DIR)/mod/OTA.o
+	ld -r -o $(FUZZ_DIR)/ota.o $^ $(UNICODE_TABLES)
+	rm -f $@ && ar rcs $@ $(FUZZ_DIR)/ota.o
+
+$(FUZZ_DIR)/%: fuzz/%.c fuzz/fuzz_common.h Tests/c/cbor_build.h include/ota.h $(FUZZ_LIB)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(SYSLIBS) -lpthread
+
+# The list of targets depends on the archive's symbols: build it first, then decide.
+fuzz-build: $(BUILD)/libota.a $(FUZZ_LIB)
+	@$(MAKE) --no-print-directory $(addprefix $(FUZZ_DIR)/,$(FUZZ_TARGETS))
+
+# One target: replay its regressions (each input once), then fuzz from the seeds for FUZZ_SECONDS.
+# New corpus entries go to build/fuzz/corpus/<target> (the committed seeds stay as they are).
+fuzz-run:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_DIR)/corpus/$$t $(FUZZ_DIR)/crashes/$$t; \
+	  if ls fuzz/regressions/$$t/* >/dev/null 2>&1; then \
+	    $(FUZZ_ENV) nice -n 19 $(FUZZ_DIR)/$$t fuzz/regressions/$$t/* > $(FUZZ_DIR)/$$t.replay.log 2>&1 \
+	      || { tail -40 $(FUZZ_DIR)/$$t.replay.log; echo "FAIL: fuzz/regressions/$$t"; exit 1; }; \
+	    echo "fuzz $$t: $$(ls fuzz/regressions/$$t | wc -l) regression inputs replayed"; fi; \
+	  $(FUZZ_ENV) nice -n 19 $(FUZZ_DIR)/$$t $(FUZZ_OPTS) -max_total_time=$(FUZZ_SECONDS) \
+	    -artifact_prefix=$(FUZZ_DIR)/crashes/$$t/ $(FUZZ_DIR)/corpus/$$t fuzz/corpus/$$t > $(FUZZ_DIR)/$$t.log 2>&1 \
+	    || { tail -60 $(FUZZ_DIR)/$$t.log; echo "FAIL: fuzz $$t (input in $(FUZZ_DIR)/crashes/$$t/)"; exit 1; }; \
+	  echo "fuzz $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' $(FUZZ_DIR)/$$t.log) executions in $(FUZZ_SECONDS) s, no crash"; \
+	done
+
+fuzz: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(FUZZ_TIME)
+
+fuzz-ci: fuzz-build
+	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(FUZZ_CI_TIME)
 
 bench: embedded
 	@$(MAKE) -s -C bench run
