@@ -18,13 +18,8 @@ SYSLIBS  := -lsqlite3 -lcbor -lsodium -lm
 LDLIBS_STATIC := $(BUILD)/libota.a $(SYSLIBS) -lpthread
 CWARN    := -Wall -Wextra -pedantic -Werror
 
-# The MQTT gateway (examples-c/mqtt-gateway.c, docs/gateway.md) needs the campaign and status
-# API (ota_campaign_step, ota_outbox_*, ota_status_ingest_batch). `make embedded` builds it once
-# include/ota.h declares that API, and leaves it out before (its link would fail);
-# `make MQTT_GATEWAY=yes` or `=no` forces either way.
-MQTT_GATEWAY ?= $(if $(shell grep -l 'ota_campaign_step' include/ota.h 2>/dev/null),yes,no)
-MQTT_GATEWAY_BIN := $(if $(filter yes,$(MQTT_GATEWAY)),$(BUILD)/mqtt-gateway)
-MQTT_GATEWAY_DEFS := $(if $(shell grep -l 'ota_campaign_step' include/ota.h 2>/dev/null),-DOTA_HAS_CAMPAIGNS)
+# The MQTT gateway (examples-c/mqtt-gateway.c, docs/gateway.md), built by `make embedded`.
+MQTT_GATEWAY_BIN := $(BUILD)/mqtt-gateway
 
 EMBED_FLAGS := -target $(TRIPLE) -enable-experimental-feature Embedded \
 	-enable-experimental-feature CImplementation -wmo -parse-as-library -O \
@@ -170,8 +165,8 @@ $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
 # The gateway (see MQTT_GATEWAY above); links libmosquitto as well.
-$(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c examples-c/ota_campaign_compat.h include/ota.h $(BUILD)/libota.a
-	$(CC) -std=c99 $(CWARN) $(MQTT_GATEWAY_DEFS) -I include -o $@ $< $(BUILD)/libota.a -lsqlite3 -lcbor -lsodium -lmosquitto -lm -lpthread
+$(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c include/ota.h $(BUILD)/libota.a
+	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(BUILD)/libota.a -lsqlite3 -lcbor -lsodium -lmosquitto -lm -lpthread
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/quickstart

@@ -36,7 +36,6 @@
 #include <unistd.h>
 
 #include "ota.h"
-#include "ota_campaign_compat.h" /* TEMPORARY until include/ota.h has the campaign API */
 
 #define STATUS_FILTER "ota/v1/vehicles/+/status"
 #define CAMPAIGN_TOPIC_PREFIX "ota/v1/vehicles/"
