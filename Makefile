@@ -164,7 +164,7 @@ $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.
 	@mkdir -p $(BUILD)
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
-# The gateway (see MQTT_GATEWAY above); links libmosquitto as well.
+# The gateway links libmosquitto as well.
 $(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c include/ota.h $(BUILD)/libota.a
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(BUILD)/libota.a -lsqlite3 -lcbor -lsodium -lmosquitto -lm -lpthread
 
