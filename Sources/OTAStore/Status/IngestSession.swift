@@ -146,6 +146,8 @@ final class IngestSession {
         var c = counters[new.campaign] ?? CampaignCounters(campaign: new.campaign)
         try Targets.save(db, old: old, new: new, now: now, counters: &c)
         counters[new.campaign] = c
+        // A target whose outcome is settled needs no offer any more: clear the retained one.
+        if new.status.final && !old.status.final { try Outbox.clear(db, target: new, now: now) }
     }
 
     /// Keeps the report as received, with what became of it.
