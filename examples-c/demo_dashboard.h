@@ -2,7 +2,8 @@
  * ota_campaign_stats (docs/schemas/campaign-stats.cddl): progress per wave, counts by state,
  * failures by reason and code, the largest markets. Everything it shows is read from the
  * statistics document, which libota keeps as counters: reading it costs the same for 100 or
- * 1,000,000 targets, so a host can refresh it as often as it likes. */
+ * 1,000,000 targets, so a host can refresh it as often as it likes. Also here: the other
+ * things the quickstart prints, a validation report and a campaign event. */
 #ifndef DEMO_DASHBOARD_H
 #define DEMO_DASHBOARD_H
 
@@ -11,6 +12,12 @@
 
 #include "ota.h"
 #include "demo_read.h"
+
+static void must_ok(int rc, ota_db *db, const char *what) {
+  if (rc == OTA_OK) return;
+  fprintf(stderr, "%s failed: %s: %s\n", what, ota_code_name(rc), ota_errmsg(db));
+  exit(1);
+}
 
 /* Target states in pipeline order (the document's maps have them in key order). */
 static const char *const DASH_STATES[] = {"pending", "queued", "notified", "accepted", "deferred", "downloading",
@@ -39,7 +46,7 @@ static void dash_waves(const cbor_item_t *waves) {
     int64_t targets = demo_int_at(w, "targets"), ok = demo_int_at(states, "succeeded");
     int64_t bad = demo_int_at(states, "failed") + demo_int_at(states, "declined");
     char opened[20];
-    printf("  wave %d %5" PRId64 " ", (int)demo_int_at(w, "index") + 1, targets);
+    printf("  wave %d %5" PRId64 " ", (int)demo_int_at(w, "index"), targets);
     dash_bar(ok, bad, targets, 30);
     printf(" %3d%% ok", targets ? (int)(ok * 100 / targets) : 0);
     if (demo_null(demo_get(w, "opened"))) printf("  pending\n");
@@ -57,19 +64,17 @@ static void dash_states(const cbor_item_t *by_state) {
   printf("\n");
 }
 
-/* Failed targets by reason, each with its codes: "install 12 (code 49: 12)". */
+/* Failed targets by reason, each with the vehicles' codes: "install 12 (code 49)". */
 static void dash_failures(const cbor_item_t *failures) {
   printf("  failed ");
   if (!failures || cbor_map_size(failures) == 0) printf(" none");
   for (size_t i = 0; failures && i < cbor_map_size(failures); i++) {
     struct cbor_pair r = cbor_map_handle(failures)[i];
     char reason[32], code[16];
-    printf(" %s %" PRId64 " (", demo_str(r.key, reason, sizeof reason), demo_sum(r.value));
-    for (size_t j = 0; j < cbor_map_size(r.value); j++) {
-      struct cbor_pair c = cbor_map_handle(r.value)[j];
-      printf("%scode %s: %" PRId64, j ? ", " : "", demo_str(c.key, code, sizeof code), demo_int(c.value));
-    }
-    printf(")");
+    printf(" %s %" PRId64, demo_str(r.key, reason, sizeof reason), demo_sum(r.value));
+    for (size_t j = 0; j < cbor_map_size(r.value); j++) /* "none": the library's own reasons */
+      if (!demo_is(cbor_map_handle(r.value)[j].key, "none"))
+        printf(" (code %s)", demo_str(cbor_map_handle(r.value)[j].key, code, sizeof code));
   }
   printf("\n");
 }
@@ -100,17 +105,16 @@ static void dash_markets(const cbor_item_t *by_market) {
 /* Prints the dashboard of campaign id as of now, under a title ("day 3"). */
 static void dashboard(ota_db *db, int64_t id, int64_t now, const char *title) {
   ota_buf out = {NULL, 0};
-  int rc = ota_campaign_stats(db, id, now, &out);
-  if (rc != OTA_OK) { fprintf(stderr, "stats: %s: %s\n", ota_code_name(rc), ota_errmsg(db)); exit(1); }
+  must_ok(ota_campaign_stats(db, id, now, &out), db, "ota_campaign_stats");
   cbor_item_t *st = demo_load(out.data, out.len);
   char state[16], at[20];
   int64_t progress = demo_int_at(st, "progress"), success = demo_int_at(st, "success");
-  printf("-- %s, %s UTC -- campaign %" PRId64 " %s: %" PRId64 " targets, %" PRId64 " final, progress %d.%02d%%, success %d.%02d%%",
+  printf("== %s | %s UTC | campaign %" PRId64 " %s | %" PRId64 " targets | progress %d.%02d%% | success %d.%02d%%",
          title, dash_time(now, at), id, demo_str(demo_get(st, "state"), state, sizeof state),
-         demo_int_at(st, "targets"), demo_int_at(st, "final"), (int)(progress / 100), (int)(progress % 100),
-         (int)(success / 100), (int)(success % 100));
+         demo_int_at(st, "targets"), (int)(progress / 100), (int)(progress % 100), (int)(success / 100),
+         (int)(success % 100));
   cbor_item_t *median = demo_get(st, "median-time-to-success");
-  if (!demo_null(median)) printf(", median time to success %" PRId64 " min", demo_int(median) / 60);
+  if (!demo_null(median)) printf(" | median %" PRId64 " min", demo_int(median) / 60);
   printf("\n");
   dash_waves(demo_get(st, "waves"));
   dash_states(demo_get(st, "by-state"));
@@ -118,6 +122,44 @@ static void dashboard(ota_db *db, int64_t id, int64_t now, const char *title) {
   dash_markets(demo_get(st, "by-market"));
   cbor_decref(&st);
   ota_buf_free(&out);
+}
+
+/* Prints a validation report: every problem at once, the targets approval would freeze and
+ * the vehicles left out, by reason. */
+static void print_validation(ota_db *db, int64_t id) {
+  ota_buf out = {NULL, 0};
+  must_ok(ota_campaign_validate(db, id, &out), db, "ota_campaign_validate");
+  cbor_item_t *v = demo_load(out.data, out.len), *problems = demo_get(v, "problems"), *excluded = demo_get(v, "excluded");
+  printf("  campaign %" PRId64 " validated: %" PRId64 " targets, %zu problems; left out:", id,
+         demo_int_at(v, "targets"), problems ? cbor_array_size(problems) : 0);
+  for (size_t i = 0; excluded && i < cbor_map_size(excluded); i++) {
+    char reason[32];
+    printf(" %s %" PRId64, demo_str(cbor_map_handle(excluded)[i].key, reason, sizeof reason),
+           demo_int(cbor_map_handle(excluded)[i].value));
+  }
+  printf("\n");
+  for (size_t i = 0; problems && i < cbor_array_size(problems); i++) {
+    char text[200];
+    printf("    problem: %s\n", demo_str(cbor_array_handle(problems)[i], text, sizeof text));
+  }
+  cbor_decref(&v);
+  ota_buf_free(&out);
+}
+
+/* An event from the campaign's event topic (signed like every message; operators' tools and
+ * the host's mailer subscribe there): "wave-opened wave 2, 417 targets". */
+static void print_event(const uint8_t *payload, size_t len, const uint8_t backend_key[32]) {
+  cbor_item_t *msg = demo_cose_open(payload, len, backend_key);
+  cbor_item_t *e = demo_get(msg, "event"), *contacts = demo_get(msg, "contacts");
+  char type[32], at[20], text[240];
+  printf("  > %s  %-16s", dash_time(demo_int_at(e, "at"), at), demo_str(demo_get(e, "type"), type, sizeof type));
+  if (demo_get(e, "reason")) printf(" %s", demo_str(demo_get(e, "reason"), text, sizeof text));
+  else if (demo_get(e, "wave")) printf(" wave %d", (int)demo_int_at(e, "wave"));
+  if (demo_get(e, "targets")) printf(" (%" PRId64 " targets)", demo_int_at(e, "targets"));
+  if (contacts && cbor_array_size(contacts) > 0)
+    printf("  (mail to %s)", demo_str(cbor_array_handle(contacts)[0], text, sizeof text));
+  printf("\n");
+  if (msg) cbor_decref(&msg);
 }
 
 #endif

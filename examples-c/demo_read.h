@@ -1,14 +1,18 @@
 /* demo_read.h: reading libota's CBOR documents with libcbor. Every result of libota is a CBOR
  * map with text keys; these helpers load one, find a key and read numbers and text. Items
- * found with demo_get are borrowed from their document: cbor_decref the document only. */
+ * found with demo_get are borrowed from their document: cbor_decref the document only.
+ * Messages from the outbox are signed (COSE_Sign1): demo_cose_open checks and opens them. */
 #ifndef DEMO_READ_H
 #define DEMO_READ_H
 
 #include <cbor.h>
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "demo_cbor.h"
 
 /* Decodes a whole document (exits on malformed input: libota's output is never malformed). */
 static inline cbor_item_t *demo_load(const uint8_t *data, size_t len) {
@@ -65,6 +69,34 @@ static inline int64_t demo_sum(const cbor_item_t *map) {
   if (!map || !cbor_isa_map(map)) return 0;
   for (size_t i = 0; i < cbor_map_size(map); i++) sum += demo_int(cbor_map_handle(map)[i].value);
   return sum;
+}
+
+/* Checks a COSE_Sign1 (len bytes: tag 18, EdDSA) with key: the signature covers the CBOR
+ * array ["Signature1", protected, h'', payload] (RFC 9052 section 4.4). Returns the decoded
+ * payload (the caller's to cbor_decref), or NULL if it does not verify. libcbor before 0.9
+ * refuses tags it does not know, 18 among them: the tag's one byte (0xd2) is checked here
+ * and the array after it decoded. */
+static cbor_item_t *demo_cose_open(const uint8_t *data, size_t len, const uint8_t key[32]) {
+  static const uint8_t none[1] = {0};
+  if (len < 2 || data[0] != 0xd2) return NULL;
+  cbor_item_t *parts = demo_load(data + 1, len - 1), *payload = NULL;
+  if (cbor_isa_array(parts) && cbor_array_size(parts) == 4) {
+    cbor_item_t **p = cbor_array_handle(parts);
+    if (cbor_isa_bytestring(p[0]) && cbor_isa_bytestring(p[2]) && cbor_isa_bytestring(p[3]) &&
+        cbor_bytestring_length(p[3]) == crypto_sign_BYTES) {
+      cbor_item_t *tbs = demo_need(cbor_new_definite_array(4));
+      demo_push(tbs, demo_text("Signature1"));
+      demo_push(tbs, demo_need(cbor_build_bytestring(cbor_bytestring_handle(p[0]), cbor_bytestring_length(p[0]))));
+      demo_push(tbs, demo_need(cbor_build_bytestring(none, 0)));
+      demo_push(tbs, demo_need(cbor_build_bytestring(cbor_bytestring_handle(p[2]), cbor_bytestring_length(p[2]))));
+      demo_out signed_bytes = demo_serialize(tbs);
+      if (crypto_sign_verify_detached(cbor_bytestring_handle(p[3]), signed_bytes.data, signed_bytes.len, key) == 0)
+        payload = demo_load(cbor_bytestring_handle(p[2]), cbor_bytestring_length(p[2]));
+      free(signed_bytes.data);
+    }
+  }
+  cbor_decref(&parts);
+  return payload;
 }
 
 #endif

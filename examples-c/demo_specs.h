@@ -73,7 +73,7 @@ static demo_out fleet_campaign_spec(int64_t package, int64_t test, int64_t start
   demo_put(regions, "NA", demo_texts(na, 1));
   demo_put(regions, "APAC", demo_texts(apac, 2));
   cbor_item_t *waves = demo_need(cbor_new_definite_array(3));
-  demo_push(waves, spec_wave(5, 70, 15, 2 * 86400));
+  demo_push(waves, spec_wave(5, 70, 10, 2 * 86400));
   demo_push(waves, spec_wave(25, 75, 15, 86400));
   demo_push(waves, spec_wave(0, 80, 20, 0));
   cbor_item_t *ramp = demo_need(cbor_new_definite_map(2)), *rate = demo_need(cbor_new_definite_map(2));

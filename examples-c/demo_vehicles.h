@@ -35,10 +35,13 @@ typedef enum {
   ACT_COUNT
 } sim_script;
 
-/* Share of the fleet (percent) and name of each script, in sim_script order. */
-static const struct { int percent; const char *name; } SIM_SCRIPTS[ACT_COUNT] = {
-  {72, "install"}, {8, "defer-once"}, {2, "defer-always"}, {3, "decline"}, {3, "download"},
-  {2, "power"}, {2, "precondition"}, {2, "flash"}, {1, "old-version"}, {3, "silent"}, {2, "gone"},
+/* Share of the fleet (percent), name and final target state of each script, in sim_script
+ * order. */
+static const struct { int percent; const char *name, *outcome; } SIM_SCRIPTS[ACT_COUNT] = {
+  {72, "install", "succeeded"},    {8, "defer-once", "succeeded"}, {2, "defer-always", "failed"},
+  {3, "decline", "declined"},      {3, "download", "succeeded"},   {2, "power", "succeeded"},
+  {2, "precondition", "succeeded"}, {2, "flash", "failed"},        {1, "old-version", "succeeded"},
+  {3, "silent", "failed"},         {2, "gone", "failed"},
 };
 
 /* One update of an offer: what the vehicle flashes, and the version it then reads back. */
@@ -108,38 +111,10 @@ static void sim_begin(simulator *s, int scripted) {
 
 /* ---- reading a message ----------------------------------------------------------------- */
 
-/* Checks a COSE_Sign1 (tag 18, EdDSA) with key: the signature covers the CBOR array
- * ["Signature1", protected, h'', payload] (RFC 9052 section 4.4). Returns the decoded
- * payload (the caller's to cbor_decref), or NULL if it does not verify. */
-static cbor_item_t *sim_cose_open(const cbor_item_t *cose, const uint8_t key[32]) {
-  static const uint8_t none[1] = {0};
-  if (!cose || !cbor_isa_tag(cose) || cbor_tag_value(cose) != 18) return NULL;
-  cbor_item_t *parts = cbor_tag_item(cose); /* a new reference */
-  cbor_item_t *payload = NULL;
-  if (cbor_isa_array(parts) && cbor_array_size(parts) == 4) {
-    cbor_item_t **p = cbor_array_handle(parts);
-    if (cbor_isa_bytestring(p[0]) && cbor_isa_bytestring(p[2]) && cbor_isa_bytestring(p[3]) &&
-        cbor_bytestring_length(p[3]) == crypto_sign_BYTES) {
-      cbor_item_t *tbs = demo_need(cbor_new_definite_array(4));
-      demo_push(tbs, demo_text("Signature1"));
-      demo_push(tbs, demo_need(cbor_build_bytestring(cbor_bytestring_handle(p[0]), cbor_bytestring_length(p[0]))));
-      demo_push(tbs, demo_need(cbor_build_bytestring(none, 0)));
-      demo_push(tbs, demo_need(cbor_build_bytestring(cbor_bytestring_handle(p[2]), cbor_bytestring_length(p[2]))));
-      demo_out signed_bytes = demo_serialize(tbs);
-      if (crypto_sign_verify_detached(cbor_bytestring_handle(p[3]), signed_bytes.data, signed_bytes.len, key) == 0)
-        payload = demo_load(cbor_bytestring_handle(p[2]), cbor_bytestring_length(p[2]));
-      free(signed_bytes.data);
-    }
-  }
-  cbor_decref(&parts);
-  return payload;
-}
-
 /* The offer or reminder in a vehicle message, if both signatures hold (the backend's over
  * the message, the approver's over each package). Returns 1 for an offer to act on. */
 static int sim_read(simulator *s, const uint8_t *payload, size_t len, sim_offer *o) {
-  cbor_item_t *cose = demo_load(payload, len);
-  cbor_item_t *msg = sim_cose_open(cose, s->backend_key);
+  cbor_item_t *msg = demo_cose_open(payload, len, s->backend_key);
   int ok = msg != NULL;
   char type[16];
   demo_str(demo_get(msg, "type"), type, sizeof type);
@@ -152,11 +127,8 @@ static int sim_read(simulator *s, const uint8_t *payload, size_t len, sim_offer 
   for (size_t i = 0; ok && i < o->updates; i++) {
     cbor_item_t *u = cbor_array_handle(updates)[i], *approval = demo_get(u, "approval");
     cbor_item_t *manifest = NULL;
-    if (approval && cbor_isa_bytestring(approval)) {
-      cbor_item_t *signed_pkg = demo_load(cbor_bytestring_handle(approval), cbor_bytestring_length(approval));
-      manifest = sim_cose_open(signed_pkg, s->backend_key);
-      cbor_decref(&signed_pkg);
-    }
+    if (approval && cbor_isa_bytestring(approval))
+      manifest = demo_cose_open(cbor_bytestring_handle(approval), cbor_bytestring_length(approval), s->backend_key);
     if (!manifest) ok = 0; /* never flash software nobody approved */
     else cbor_decref(&manifest);
     sim_update *up = &o->update[i];
@@ -168,7 +140,6 @@ static int sim_read(simulator *s, const uint8_t *payload, size_t len, sim_offer 
   }
   if (!ok) s->bad_signatures++;
   if (msg) cbor_decref(&msg);
-  cbor_decref(&cose);
   return ok && (!strcmp(type, "offer") || !strcmp(type, "reminder"));
 }
 

@@ -88,7 +88,7 @@ static demo_out fleet_snapshot(int64_t taken, int updated) {
     demo_push(v, demo_text(models[i % 2]));
     demo_push(v, demo_text(i % 3 ? "comfort" : "sport"));
     demo_push(v, demo_text(i % 5 ? "petrol" : "electric"));
-    demo_push(v, demo_text(markets[i % 6]));
+    demo_push(v, demo_text(markets[(i / 9) % 6]));
     demo_push(v, demo_uint((uint64_t)(T0 - 86400 * 400 + 3600 * (int64_t)i)));
     demo_push(v, ecus);
     demo_push(v, demo_text(engine));
@@ -252,28 +252,6 @@ static void resolve_from_store(ota_db *db, int64_t now) {
 
 /* ---- 6-7. campaigns ---------------------------------------------------------------------- */
 
-/* Prints a validation report: every problem at once, the targets approval would freeze and
- * the vehicles left out, by reason. */
-static void print_validation(ota_db *db, int64_t id) {
-  ota_buf out = {NULL, 0};
-  must(ota_campaign_validate(db, id, &out), db, "ota_campaign_validate");
-  cbor_item_t *v = demo_load(out.data, out.len), *problems = demo_get(v, "problems"), *excluded = demo_get(v, "excluded");
-  printf("  campaign %" PRId64 " validated: %" PRId64 " targets, %zu problems; left out:", id,
-         demo_int_at(v, "targets"), problems ? cbor_array_size(problems) : 0);
-  for (size_t i = 0; excluded && i < cbor_map_size(excluded); i++) {
-    char reason[32];
-    printf(" %s %" PRId64, demo_str(cbor_map_handle(excluded)[i].key, reason, sizeof reason),
-           demo_int(cbor_map_handle(excluded)[i].value));
-  }
-  printf("\n");
-  for (size_t i = 0; problems && i < cbor_array_size(problems); i++) {
-    char text[200];
-    printf("    problem: %s\n", demo_str(cbor_array_handle(problems)[i], text, sizeof text));
-  }
-  cbor_decref(&v);
-  ota_buf_free(&out);
-}
-
 /* Create (the campaign manager), validate, approve (an approver: never the author), start. */
 static int64_t launch(ota_db *db, const demo_out *spec, int64_t now) {
   int64_t id = 0;
@@ -282,23 +260,6 @@ static int64_t launch(ota_db *db, const demo_out *spec, int64_t now) {
   must(ota_campaign_approve(db, "bob@oem.example", now + 600, id), db, "ota_campaign_approve");
   must(ota_campaign_start(db, MANAGER, now + 1200, id), db, "ota_campaign_start");
   return id;
-}
-
-/* An event from the campaign's event topic (signed like every message; operators' tools and
- * the host's mailer subscribe there): "wave-opened wave 2, 417 targets". */
-static void print_event(simulator *sim, const uint8_t *payload, size_t len) {
-  cbor_item_t *cose = demo_load(payload, len), *msg = sim_cose_open(cose, sim->backend_key);
-  cbor_item_t *e = demo_get(msg, "event"), *contacts = demo_get(msg, "contacts");
-  char type[32], at[20], text[240];
-  printf("  > %s  %-16s", dash_time(demo_int_at(e, "at"), at), demo_str(demo_get(e, "type"), type, sizeof type));
-  if (demo_get(e, "wave")) printf(" wave %d", (int)demo_int_at(e, "wave") + 1);
-  if (demo_get(e, "targets")) printf(", %" PRId64 " targets", demo_int_at(e, "targets"));
-  if (demo_get(e, "reason")) printf(": %s", demo_str(demo_get(e, "reason"), text, sizeof text));
-  if (contacts && cbor_array_size(contacts) > 0)
-    printf("  (mail to %s)", demo_str(cbor_array_handle(contacts)[0], text, sizeof text));
-  printf("\n");
-  if (msg) cbor_decref(&msg);
-  cbor_decref(&cose);
 }
 
 /* Publishes what the outbox holds. A real host publishes each [id, topic, payload, retain]
@@ -320,7 +281,7 @@ static void drain_outbox(ota_db *db, simulator *sim, int64_t now) {
       size_t len = cbor_bytestring_length(m[2]);
       char topic[96];
       if (!strncmp(demo_str(m[1], topic, sizeof topic), "ota/v1/vehicles/", 16)) sim_deliver(sim, payload, len, now);
-      else if (len > 0) print_event(sim, payload, len);
+      else if (len > 0) print_event(payload, len, sim->backend_key);
     }
     must(ota_outbox_ack(db, ids, n), db, "ota_outbox_ack");
     cbor_decref(&list);
@@ -356,6 +317,7 @@ static int64_t run_campaign(ota_db *db, simulator *sim, int64_t id, int64_t from
   for (;;) {
     int ingested = sim_flush(sim, db, GATEWAY, t) > 0;
     if (t >= resume) {
+      printf("  (%s reads the alert: known failure modes, the rollout may go on)\n", MANAGER);
       must(ota_campaign_resume(db, MANAGER, t, id), db, "ota_campaign_resume");
       resume = INT64_MAX;
       due = t; /* the resumed campaign notifies again */
@@ -410,6 +372,27 @@ static int64_t test_campaign(ota_db *db, simulator *sim, int64_t package, int64_
   return id;
 }
 
+/* The statistics must equal what the vehicles did: no report lost on the way. */
+static void check_outcomes(ota_db *db, int64_t id, int64_t now, const simulator *sim) {
+  static const char *outcomes[] = {"succeeded", "failed", "declined"};
+  ota_buf out = {NULL, 0};
+  must(ota_campaign_stats(db, id, now, &out), db, "ota_campaign_stats");
+  cbor_item_t *st = demo_load(out.data, out.len), *by_state = demo_get(st, "by-state");
+  int same = 1;
+  printf("  the vehicles' scripts vs the statistics:");
+  for (int k = 0; k < 3; k++) {
+    long expected = 0;
+    for (int i = 0; i < ACT_COUNT; i++) expected += strcmp(SIM_SCRIPTS[i].outcome, outcomes[k]) ? 0 : sim->offered[i];
+    int64_t counted = demo_int_at(by_state, outcomes[k]);
+    printf(" %s %ld/%" PRId64, outcomes[k], expected, counted);
+    same &= expected == counted;
+  }
+  printf(": %s\n", same ? "equal" : "DIFFERENT");
+  cbor_decref(&st);
+  ota_buf_free(&out);
+  if (!same) exit(1);
+}
+
 /* 7. The fleet: three waves over up to 30 days, a dashboard at the end of every day. */
 static int64_t fleet_campaign(ota_db *db, simulator *sim, int64_t package, int64_t test, int64_t now, int64_t *ended) {
   demo_out spec = fleet_campaign_spec(package, test, now + 1200);
@@ -421,7 +404,9 @@ static int64_t fleet_campaign(ota_db *db, simulator *sim, int64_t package, int64
   dashboard(db, id, done, "final");
   printf("  what the vehicles did (first offer):");
   for (int i = 0; i < ACT_COUNT; i++) printf(" %s %ld", SIM_SCRIPTS[i].name, sim->offered[i]);
-  printf("\n  gateway: %ld reports applied, %ld duplicate, %ld stale, %ld rejected; %ld messages, %ld bad signatures\n",
+  printf("\n");
+  check_outcomes(db, id, done, sim);
+  printf("  gateway: %ld reports applied, %ld duplicate, %ld stale, %ld rejected; %ld messages, %ld bad signatures\n",
          sim->results[0], sim->results[1], sim->results[2], sim->results[3], sim->messages, sim->bad_signatures);
   return id;
 }
