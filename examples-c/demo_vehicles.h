@@ -102,10 +102,12 @@ static sim_vehicle *sim_vehicle_of(simulator *s, const char *vin) {
   return i >= 0 && i < SIM_FLEET ? &s->vehicle[i] : NULL;
 }
 
-/* Starts a campaign: report seqs count per vehicle and campaign. */
+/* Starts a campaign: report seqs count per vehicle and campaign, and so do the counters. */
 static void sim_begin(simulator *s, int scripted) {
   memset(s->vehicle, 0, sizeof s->vehicle);
   memset(s->offered, 0, sizeof s->offered);
+  memset(s->results, 0, sizeof s->results);
+  s->messages = s->duplicates = s->bad_signatures = 0;
   s->scripted = scripted;
 }
 
