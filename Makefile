@@ -174,14 +174,15 @@ $(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c examples-c/ota_campaign_compat.
 
 # The quickstart's whole story on build/demo.db, then the fleet campaign's HTML dashboard
 # (build/dashboard.html) from the Python package's CLI, with the campaign and time the
-# quickstart wrote to build/demo-report.args; skipped when Python cannot load libota.
+# quickstart wrote to build/demo-report.args; skipped when Python cannot load libota. Run
+# from here, not from build/, where Python would take libota.so for an extension module.
 DEMO_PY := OTA_LIB=$(CURDIR)/$(BUILD)/libota.so PYTHONPATH=$(CURDIR)/python $(PYTHON)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BUILD)/quickstart $(BUILD)/libota.so
 	cd $(BUILD) && rm -f demo.db demo.db-wal demo.db-shm demo-report.args dashboard.html && ./quickstart demo.db
 	@if $(DEMO_PY) -c 'import libota' 2>/dev/null; then \
-	  cd $(BUILD) && $(DEMO_PY) -m libota.cli --db demo.db $$(cat demo-report.args) --html dashboard.html \
+	  $(DEMO_PY) -m libota.cli --db $(BUILD)/demo.db $$(cat $(BUILD)/demo-report.args) --html $(BUILD)/dashboard.html \
 	    || echo "dashboard: not written (see above)"; \
 	else echo "dashboard: skipped (python3 cannot import libota from python/)"; fi
 

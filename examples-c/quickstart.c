@@ -290,7 +290,8 @@ static void drain_outbox(ota_db *db, simulator *sim, int64_t now) {
     if (n > 200 && !host_crashed) {
       /* At least once: a host that dies after publishing and before acknowledging loses
        * nothing; the next fetch returns the messages again and the vehicles drop them by seq. */
-      printf("  (the host dies after publishing %zu messages, before acknowledging them: the next fetch returns them)\n", n);
+      char at[20];
+      printf("  ! %s  the host dies after publishing %zu messages, before acknowledging them\n", dash_time(now, at), n);
       host_crashed = 1;
       return;
     }
@@ -326,7 +327,8 @@ static int64_t run_campaign(ota_db *db, simulator *sim, int64_t id, int64_t from
   for (;;) {
     int ingested = sim_flush(sim, db, GATEWAY, t) > 0;
     if (t >= resume) {
-      printf("  (%s reads the alert: known failure modes, the rollout may go on)\n", MANAGER);
+      char at[20];
+      printf("  ! %s  %s reads the alert: known failure modes, the rollout may go on\n", dash_time(t, at), MANAGER);
       must(ota_campaign_resume(db, MANAGER, t, id), db, "ota_campaign_resume");
       resume = INT64_MAX;
       due = t; /* the resumed campaign notifies again */
