@@ -9,7 +9,7 @@
  *      and resolving again finds them up to date;
  *   6. run a test campaign on the test fleet: create, validate, approve (a second person),
  *      start, step; the simulated vehicles read their offers and answer with status reports;
- *   7. run a three-wave fleet campaign over 30 simulated days: waves with success gates and
+ *   7. run a three-wave fleet campaign (30 simulated days to its deadline): success gates and
  *      failure thresholds, a rate limit, maintenance windows, reminders, timeouts and
  *      retries; vehicles that accept, defer, decline, fail and go silent; the host ingests
  *      their reports, steps at next-due and prints a dashboard at the end of every day;
@@ -404,7 +404,8 @@ static void check_outcomes(ota_db *db, int64_t id, int64_t now, const simulator 
   if (!same) exit(1);
 }
 
-/* 7. The fleet: three waves over up to 30 days, a dashboard at the end of every day. */
+/* 7. The fleet: three waves, stepped until they complete or the 30 days are over, a
+ * dashboard at the end of every day. */
 static int64_t fleet_campaign(ota_db *db, simulator *sim, int64_t package, int64_t test, int64_t now, int64_t *ended) {
   demo_out spec = fleet_campaign_spec(package, test, now + 1200);
   int64_t id = launch(db, &spec, now);
@@ -468,7 +469,7 @@ int main(int argc, char **argv) {
   printf("6. a test campaign on the test fleet\n");
   int64_t test = test_campaign(db, sim, package, T0 + 32 * DAY + 9 * HOUR);
 
-  printf("7. the fleet campaign: three waves over 30 days\n");
+  printf("7. the fleet campaign: three waves, 30 days to the deadline\n");
   int64_t ended = 0, fleet = fleet_campaign(db, sim, package, test, T0 + 35 * DAY + 6 * HOUR, &ended);
   sim_free(sim);
 
