@@ -117,7 +117,7 @@ $(BUILD)/asan/%: Tests/c/%.c $(C_TEST_HEADERS) $(BUILD)/libota.a
 	@mkdir -p $(BUILD)/asan
 	$(ASAN_CC) -std=c99 $(CWARN) $(ASAN_FLAGS) -I include -o $@ $< $(LDLIBS_STATIC)
 
-$(BUILD)/asan/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
+$(BUILD)/asan/quickstart: examples-c/quickstart.c $(wildcard examples-c/demo_*.h) include/ota.h $(BUILD)/libota.a
 	@mkdir -p $(BUILD)/asan
 	$(ASAN_CC) -std=c99 $(CWARN) $(ASAN_FLAGS) -I include -o $@ $< $(LDLIBS_STATIC)
 
@@ -160,7 +160,7 @@ test-cmake: $(BUILD)/libota.so $(BUILD)/ota.pc
 	cmake --build $(BUILD)/cmake-example >/dev/null
 	@d=$$(mktemp -d) && trap 'rm -rf "$$d"' EXIT && $(BUILD)/cmake-example/ota-cmake-example "$$d/store.db"
 
-$(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.h $(BUILD)/libota.a
+$(BUILD)/quickstart: examples-c/quickstart.c $(wildcard examples-c/demo_*.h) include/ota.h $(BUILD)/libota.a
 	@mkdir -p $(BUILD)
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(LDLIBS_STATIC)
 
@@ -168,9 +168,19 @@ $(BUILD)/quickstart: examples-c/quickstart.c examples-c/demo_cbor.h include/ota.
 $(BUILD)/mqtt-gateway: examples-c/mqtt-gateway.c include/ota.h $(BUILD)/libota.a
 	$(CC) -std=c99 $(CWARN) -I include -o $@ $< $(BUILD)/libota.a -lsqlite3 -lcbor -lsodium -lmosquitto -lm -lpthread
 
+# The quickstart's whole story on build/demo.db, then the fleet campaign's HTML dashboard
+# (build/dashboard.html) from the Python package's CLI, with the campaign and time the
+# quickstart wrote to build/demo-report.args; skipped when Python cannot load libota. Run
+# from here, not from build/, where Python would take libota.so for an extension module.
+DEMO_PY := OTA_LIB=$(CURDIR)/$(BUILD)/libota.so PYTHONPATH=$(CURDIR)/python $(PYTHON)
+
 demo: deps
-	@$(MAKE) --no-print-directory $(BUILD)/quickstart
-	cd $(BUILD) && rm -f demo.db demo.db-wal demo.db-shm && ./quickstart demo.db
+	@$(MAKE) --no-print-directory $(BUILD)/quickstart $(BUILD)/libota.so
+	cd $(BUILD) && rm -f demo.db demo.db-wal demo.db-shm demo-report.args dashboard.html && ./quickstart demo.db
+	@if $(DEMO_PY) -c 'import libota' 2>/dev/null; then \
+	  $(DEMO_PY) -m libota.cli --db $(BUILD)/demo.db $$(cat $(BUILD)/demo-report.args) --html $(BUILD)/dashboard.html \
+	    || echo "dashboard: not written (see above)"; \
+	else echo "dashboard: skipped (python3 cannot import libota from python/)"; fi
 
 # Fuzzing (fuzz/README.md): libFuzzer targets, C harnesses over the Embedded archive. FUZZ_LIB
 # is the archive built again with coverage and AddressSanitizer (-sanitize=fuzzer,address), so

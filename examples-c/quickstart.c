@@ -7,7 +7,13 @@
  *   4. resolve which vehicles and ECUs it goes to, from the package's own compatibility data;
  *   5. import a later snapshot in which some vehicles were updated: their ECU history grows,
  *      and resolving again finds them up to date;
- *   6. check the audit trail.
+ *   6. run a test campaign on the test fleet: create, validate, approve (a second person),
+ *      start, step; the simulated vehicles read their offers and answer with status reports;
+ *   7. run a three-wave fleet campaign (30 simulated days to its deadline): success gates and
+ *      failure thresholds, a rate limit, maintenance windows, reminders, timeouts and
+ *      retries; vehicles that accept, defer, decline, fail and go silent; the host ingests
+ *      their reports, steps at next-due and prints a dashboard at the end of every day;
+ *   8. check the audit trail.
  *
  *   cc -std=c99 -I include -o quickstart examples-c/quickstart.c build/libota.a \
  *      -lsqlite3 -lcbor -lsodium -lm -lpthread
@@ -21,9 +27,14 @@
 
 #include "ota.h"
 #include "demo_cbor.h"
+#include "demo_dashboard.h"
+#include "demo_read.h"
+#include "demo_specs.h"
+#include "demo_vehicles.h"
 
-enum { FLEET = 5000 };
+enum { FLEET = SIM_FLEET, DAY = 86400, HOUR = 3600 };
 static const int64_t T0 = 1767225600; /* 2026-01-01: the caller owns the clock */
+static const char *MANAGER = "carl@oem.example", *GATEWAY = "gw-1@oem.example";
 
 static void must(int rc, ota_db *db, const char *what) {
   if (rc == OTA_OK) return;
@@ -77,7 +88,7 @@ static demo_out fleet_snapshot(int64_t taken, int updated) {
     demo_push(v, demo_text(models[i % 2]));
     demo_push(v, demo_text(i % 3 ? "comfort" : "sport"));
     demo_push(v, demo_text(i % 5 ? "petrol" : "electric"));
-    demo_push(v, demo_text(markets[i % 6]));
+    demo_push(v, demo_text(markets[(i / 9) % 6]));
     demo_push(v, demo_uint((uint64_t)(T0 - 86400 * 400 + 3600 * (int64_t)i)));
     demo_push(v, ecus);
     demo_push(v, demo_text(engine));
@@ -239,6 +250,180 @@ static void resolve_from_store(ota_db *db, int64_t now) {
   free(rule.data);
 }
 
+/* ---- 6-7. campaigns ---------------------------------------------------------------------- */
+
+/* Create (the campaign manager), validate, approve (an approver: never the author), start. */
+static int64_t launch(ota_db *db, const demo_out *spec, int64_t now) {
+  int64_t id = 0;
+  must(ota_campaign_create(db, MANAGER, now, spec->data, spec->len, &id), db, "ota_campaign_create");
+  print_validation(db, id);
+  must(ota_campaign_approve(db, "bob@oem.example", now + 600, id), db, "ota_campaign_approve");
+  must(ota_campaign_start(db, MANAGER, now + 1200, id), db, "ota_campaign_start");
+  return id;
+}
+
+/* Publishes what the outbox holds. A real host publishes each [id, topic, payload, retain]
+ * on MQTT (QoS 1, retain flag) and acknowledges the ids once the broker has; here vehicle
+ * messages go straight to the simulated vehicles and events to the terminal. */
+static int host_crashed = 0;
+
+static void drain_outbox(ota_db *db, simulator *sim, int64_t now) {
+  enum { PAGE = 1000 };
+  size_t n = PAGE;
+  while (n == PAGE) {
+    ota_buf out = {NULL, 0};
+    must(ota_outbox_fetch(db, PAGE, &out), db, "ota_outbox_fetch");
+    cbor_item_t *list = demo_load(out.data, out.len);
+    int64_t ids[PAGE];
+    n = cbor_array_size(list);
+    for (size_t i = 0; i < n; i++) {
+      cbor_item_t **m = cbor_array_handle(cbor_array_handle(list)[i]);
+      ids[i] = demo_int(m[0]);
+      const uint8_t *payload = cbor_bytestring_handle(m[2]);
+      size_t len = cbor_bytestring_length(m[2]);
+      char topic[96];
+      if (!strncmp(demo_str(m[1], topic, sizeof topic), "ota/v1/vehicles/", 16)) sim_deliver(sim, payload, len, now);
+      else if (len > 0) print_event(payload, len, sim->backend_key);
+    }
+    cbor_decref(&list);
+    ota_buf_free(&out);
+    if (n > 200 && !host_crashed) {
+      /* At least once: a host that dies after publishing and before acknowledging loses
+       * nothing; the next fetch returns the messages again and the vehicles drop them by seq. */
+      char at[20];
+      printf("  ! %s  the host dies after publishing %zu messages, before acknowledging them\n", dash_time(now, at), n);
+      host_crashed = 1;
+      return;
+    }
+    must(ota_outbox_ack(db, ids, n), db, "ota_outbox_ack");
+  }
+}
+
+/* One step at now: does what is due; returns next-due (INT64_MAX: nothing due ever) and
+ * the campaign's state. */
+static int64_t step(ota_db *db, int64_t id, int64_t now, char state[16]) {
+  ota_buf out = {NULL, 0};
+  must(ota_campaign_step(db, MANAGER, now, id, &out), db, "ota_campaign_step");
+  cbor_item_t *r = demo_load(out.data, out.len), *due = demo_get(r, "next-due");
+  demo_str(demo_get(r, "state"), state, 16);
+  int64_t next = demo_null(due) ? INT64_MAX : demo_int(due);
+  cbor_decref(&r);
+  ota_buf_free(&out);
+  return next;
+}
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+/* The host's loop over one campaign, from `from` until it completes or `until`: the
+ * gateway ingests the reports that came in (in batches, every 10 minutes), the host steps
+ * when next-due comes (and after ingesting, which can make work due, e.g. a gate reached)
+ * and publishes the outbox. A campaign that paused itself at a failure threshold is
+ * resumed by the manager the next morning, after reading the alert. With `daily`, the
+ * dashboard is printed at every midnight. Returns the time the loop stopped. */
+static int64_t run_campaign(ota_db *db, simulator *sim, int64_t id, int64_t from, int64_t until, int daily) {
+  enum { TICK = 600 };
+  int64_t t = from, due = from, resume = INT64_MAX, midnight = (from / DAY + 1) * DAY;
+  char state[16] = "";
+  for (;;) {
+    int ingested = sim_flush(sim, db, GATEWAY, t) > 0;
+    if (t >= resume) {
+      char at[20];
+      printf("  ! %s  %s reads the alert: known failure modes, the rollout may go on\n", dash_time(t, at), MANAGER);
+      must(ota_campaign_resume(db, MANAGER, t, id), db, "ota_campaign_resume");
+      resume = INT64_MAX;
+      due = t; /* the resumed campaign notifies again */
+    }
+    if (ingested || t >= due) due = step(db, id, t, state);
+    drain_outbox(db, sim, t);
+    if (!strcmp(state, "completed") || !strcmp(state, "aborted")) return t;
+    if (!strcmp(state, "paused") && resume == INT64_MAX) resume = (t / DAY + 1) * DAY + 9 * HOUR;
+
+    int64_t report = sim_next_report(sim);
+    int64_t next = min64(min64(due, resume), until);
+    if (report != INT64_MAX) next = min64(next, (report + TICK - 1) / TICK * TICK);
+    if (next <= t) next = t + 60;
+    for (; daily && midnight <= next && midnight <= until; midnight += DAY) {
+      char title[16];
+      snprintf(title, sizeof title, "end of day %d", (int)((midnight - from / DAY * DAY) / DAY));
+      dashboard(db, id, midnight, title);
+    }
+    if (next >= until) return until;
+    t = next;
+  }
+}
+
+/* A few vehicles that the package is for, as the engineers' test fleet. */
+static void add_test_fleet(ota_db *db, int64_t now, int count) {
+  cbor_item_t *vins = demo_need(cbor_new_definite_array((size_t)count));
+  printf("  test fleet:");
+  for (int i = 1, added = 0; added < count; i++) {
+    /* BCM-HW-A/B on 2.4.0/2.4.1 and not updated by the later snapshot (fleet_snapshot) */
+    if (i % 3 == 2 || (i / 3) % 3 == 2 || i % 4 == 0) continue;
+    char vin[18];
+    make_vin(i, vin);
+    demo_push(vins, demo_text(vin));
+    printf(" %s", vin);
+    added++;
+  }
+  printf("\n");
+  demo_out bytes = demo_serialize(vins);
+  must(ota_test_fleet_add(db, "erin@oem.example", now, bytes.data, bytes.len), db, "ota_test_fleet_add");
+  free(bytes.data);
+}
+
+/* 6. The package on the test fleet first: a fleet campaign must name a completed test. */
+static int64_t test_campaign(ota_db *db, simulator *sim, int64_t package, int64_t now) {
+  add_test_fleet(db, now, 5);
+  demo_out spec = test_campaign_spec(package, now);
+  int64_t id = launch(db, &spec, now + 60);
+  free(spec.data);
+  sim_begin(sim, 0); /* test vehicles all install */
+  int64_t done = run_campaign(db, sim, id, now + 1260, now + 2 * DAY, 0);
+  dashboard(db, id, done, "test campaign");
+  return id;
+}
+
+/* The statistics must equal what the vehicles did: no report lost on the way. */
+static void check_outcomes(ota_db *db, int64_t id, int64_t now, const simulator *sim) {
+  static const char *outcomes[] = {"succeeded", "failed", "declined"};
+  ota_buf out = {NULL, 0};
+  must(ota_campaign_stats(db, id, now, &out), db, "ota_campaign_stats");
+  cbor_item_t *st = demo_load(out.data, out.len), *by_state = demo_get(st, "by-state");
+  int same = 1;
+  printf("  the vehicles' scripts vs the statistics:");
+  for (int k = 0; k < 3; k++) {
+    long expected = 0;
+    for (int i = 0; i < ACT_COUNT; i++) expected += strcmp(SIM_SCRIPTS[i].outcome, outcomes[k]) ? 0 : sim->offered[i];
+    int64_t counted = demo_int_at(by_state, outcomes[k]);
+    printf(" %s %ld/%" PRId64, outcomes[k], expected, counted);
+    same &= expected == counted;
+  }
+  printf(": %s\n", same ? "equal" : "DIFFERENT");
+  cbor_decref(&st);
+  ota_buf_free(&out);
+  if (!same) exit(1);
+}
+
+/* 7. The fleet: three waves, stepped until they complete or the 30 days are over, a
+ * dashboard at the end of every day. */
+static int64_t fleet_campaign(ota_db *db, simulator *sim, int64_t package, int64_t test, int64_t now, int64_t *ended) {
+  demo_out spec = fleet_campaign_spec(package, test, now + 1200);
+  int64_t id = launch(db, &spec, now);
+  free(spec.data);
+  sim_begin(sim, 1);
+  int64_t done = *ended = run_campaign(db, sim, id, now + 1200, now + 1200 + 30 * DAY, 1);
+  printf("final statistics:\n");
+  dashboard(db, id, done, "final");
+  printf("  what the vehicles did (first offer):");
+  for (int i = 0; i < ACT_COUNT; i++) printf(" %s %ld", SIM_SCRIPTS[i].name, sim->offered[i]);
+  printf("\n");
+  check_outcomes(db, id, done, sim);
+  printf("  gateway: %ld reports applied, %ld duplicate, %ld stale, %ld rejected; vehicles: %ld messages read, "
+         "%ld duplicates dropped, %ld bad signatures\n", sim->results[0], sim->results[1], sim->results[2],
+         sim->results[3], sim->messages, sim->duplicates, sim->bad_signatures);
+  return id;
+}
+
 /* ---- main ------------------------------------------------------------------------------ */
 
 int main(int argc, char **argv) {
@@ -255,12 +440,13 @@ int main(int argc, char **argv) {
   must(ota_grant(db, "alice@oem.example", T0 + 2, "bob@oem.example", "approver"), db, "grant");
   must(ota_grant(db, "alice@oem.example", T0 + 2, "erin@oem.example", "approver"), db, "grant");
   must(ota_grant(db, "alice@oem.example", T0 + 3, "carl@oem.example", "campaign-manager"), db, "grant");
+  must(ota_grant(db, "alice@oem.example", T0 + 3, GATEWAY, "gateway"), db, "grant");
 
   printf("2. fleet as built (end-of-line export)\n");
   import_fleet(db, T0 + 86400, 0);
 
   printf("3. update management\n");
-  register_and_release(db, T0 + 2 * 86400);
+  int64_t package = register_and_release(db, T0 + 2 * 86400);
 
   printf("4. target resolution over the inventory\n");
   resolve_from_store(db, T0 + 3 * 86400);
@@ -275,7 +461,26 @@ int main(int argc, char **argv) {
   ota_buf_free(&vehicle);
   resolve_from_store(db, T0 + 31 * 86400);
 
-  printf("6. audit trail\n");
+  /* The vehicles trust the store's signing key (set before the package approval). */
+  simulator *sim = (simulator *)calloc(1, sizeof *sim);
+  if (!sim) { fprintf(stderr, "out of memory\n"); return 1; }
+  must(ota_signing_public_key(db, sim->backend_key), db, "ota_signing_public_key");
+
+  printf("6. a test campaign on the test fleet\n");
+  int64_t test = test_campaign(db, sim, package, T0 + 32 * DAY + 9 * HOUR);
+
+  printf("7. the fleet campaign: three waves, 30 days to the deadline\n");
+  int64_t ended = 0, fleet = fleet_campaign(db, sim, package, test, T0 + 35 * DAY + 6 * HOUR, &ended);
+  sim_free(sim);
+
+  /* For `make demo`: the arguments of the Python CLI's HTML report of this campaign. */
+  FILE *args = fopen("demo-report.args", "w");
+  if (args) {
+    fprintf(args, "--now %" PRId64 " report %" PRId64 "\n", ended, fleet);
+    fclose(args);
+  }
+
+  printf("8. audit trail\n");
   int64_t entries = 0, first_bad = 0, seq = 0;
   uint8_t head[32];
   must(ota_audit_verify(db, &entries, &first_bad), db, "ota_audit_verify");
