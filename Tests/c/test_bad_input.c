@@ -1057,7 +1057,7 @@ static void extreme_numbers(void) {
       REFUSED("ota_open_ex(opts.version)", ota_open_ex(":memory:", &opts, &h), ota_last_errmsg(), NULL);
       CHECK(h == NULL);
     }
-    static const unsigned flags[] = {0x4u, 0x80000000u, UINT_MAX};
+    static const unsigned flags[] = {0x8u, 0x80000000u, UINT_MAX};  /* 0x1-0x4 are OTA_OPEN_* flags */
     for (size_t k = 0; k < sizeof flags / sizeof flags[0]; k++) {
       ota_open_options opts = OTA_OPEN_OPTIONS_INIT;
       ota_db *h = NULL;
