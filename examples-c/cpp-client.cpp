@@ -175,58 +175,68 @@ void make_vin(int i, char vin[18]) {
   vin[8] = vin_check_digit(vin);
 }
 
+// Documents are built as libcbor items and serialized once (examples-c/demo_cbor.h).
 demo_out snapshot() {
-  demo_out o = {nullptr, 0, 0};
-  out_map(&o, 3);
-  out_uint(&o, 0); out_uint(&o, 1);
-  out_uint(&o, 1); out_uint(&o, static_cast<uint64_t>(T0));
-  out_uint(&o, 3); out_array(&o, FLEET);
+  cbor_item_t *vehicles = demo_need(cbor_new_definite_array(FLEET));
   for (int i = 0; i < FLEET; i++) {
     char vin[18];
     make_vin(i, vin);
-    out_array(&o, 10);
-    out_text(&o, vin);
-    out_text(&o, models[i % 2]);
-    out_text(&o, "comfort");
-    out_text(&o, "electric");
-    out_text(&o, markets[i % 3]);
-    out_uint(&o, static_cast<uint64_t>(T0 - 86400 * 30));
-    out_array(&o, 1);
-    out_array(&o, 3);
-    out_text(&o, "BCM"); out_text(&o, i % 4 ? "BCM-HW-A" : "BCM-HW-Z"); out_text(&o, "2.4.0");
-    out_null(&o);  // no engine number recorded
-    out_null(&o);  // nor chassis number
-    out_map(&o, 1); out_text(&o, "tow-hitch"); out_bool(&o, i % 3 == 0);
+    cbor_item_t *ecu = demo_need(cbor_new_definite_array(3));
+    demo_push(ecu, demo_text("BCM"));
+    demo_push(ecu, demo_text(i % 4 ? "BCM-HW-A" : "BCM-HW-Z"));
+    demo_push(ecu, demo_text("2.4.0"));
+    cbor_item_t *ecus = demo_need(cbor_new_definite_array(1));
+    demo_push(ecus, ecu);
+    cbor_item_t *attributes = demo_need(cbor_new_definite_map(1));
+    demo_put(attributes, "tow-hitch", demo_need(cbor_build_bool(i % 3 == 0)));
+    cbor_item_t *v = demo_need(cbor_new_definite_array(10));
+    demo_push(v, demo_text(vin));
+    demo_push(v, demo_text(models[i % 2]));
+    demo_push(v, demo_text("comfort"));
+    demo_push(v, demo_text("electric"));
+    demo_push(v, demo_text(markets[i % 3]));
+    demo_push(v, demo_uint(static_cast<uint64_t>(T0 - 86400 * 30)));
+    demo_push(v, ecus);
+    demo_push(v, demo_need(cbor_new_null()));  // no engine number recorded
+    demo_push(v, demo_need(cbor_new_null()));  // nor chassis number
+    demo_push(v, attributes);
+    demo_push(vehicles, v);
   }
-  return o;
+  cbor_item_t *doc = demo_need(cbor_new_definite_map(3));
+  demo_add(doc, demo_uint(0), demo_uint(1));
+  demo_add(doc, demo_uint(1), demo_uint(static_cast<uint64_t>(T0)));
+  demo_add(doc, demo_uint(3), vehicles);
+  return demo_serialize(doc);
 }
 
 demo_out manifest(const uint8_t sha256[32], size_t size) {
   static const char *const hw[] = {"BCM-HW-A"};
   static const char *const from[] = {"2.4.0"};
   static const char *const powertrains[] = {"electric"};
-  demo_out o = {nullptr, 0, 0};
-  out_map(&o, 15);
-  out_text(&o, "name"); out_text(&o, "bcm-cpp-example");
-  out_text(&o, "version"); out_text(&o, "2.5.0");
-  out_text(&o, "ecu"); out_text(&o, "BCM");
-  out_text(&o, "category"); out_text(&o, "bugfix");
-  out_text(&o, "release-type"); out_text(&o, "routine");
-  out_text(&o, "issue"); out_text(&o, "Interior lights stay on after locking");
-  out_text(&o, "protocol"); out_text(&o, "CAN-FD");
-  out_text(&o, "powertrains"); out_texts(&o, powertrains, 1);
-  out_text(&o, "models"); out_texts(&o, models, 2);
-  out_text(&o, "hw"); out_texts(&o, hw, 1);
-  out_text(&o, "from"); out_texts(&o, from, 1);
-  out_text(&o, "to"); out_text(&o, "2.5.0");
-  out_text(&o, "files"); out_array(&o, 1); out_map(&o, 4);
-  out_text(&o, "name"); out_text(&o, "bcm.bin");
-  out_text(&o, "size"); out_uint(&o, size);
-  out_text(&o, "sha256"); out_bytes(&o, sha256, 32);
-  out_text(&o, "uri"); out_text(&o, "s3://oem-ota/bcm/2.5.0/bcm.bin");
-  out_text(&o, "release-notes"); out_text(&o, "Fixes the interior light timer.");
-  out_text(&o, "release-counter"); out_uint(&o, 7);
-  return o;
+  cbor_item_t *file = demo_need(cbor_new_definite_map(4));
+  demo_put(file, "name", demo_text("bcm.bin"));
+  demo_put(file, "size", demo_uint(size));
+  demo_put(file, "sha256", demo_need(cbor_build_bytestring(sha256, 32)));
+  demo_put(file, "uri", demo_text("s3://oem-ota/bcm/2.5.0/bcm.bin"));
+  cbor_item_t *files = demo_need(cbor_new_definite_array(1));
+  demo_push(files, file);
+  cbor_item_t *m = demo_need(cbor_new_definite_map(15));
+  demo_put(m, "name", demo_text("bcm-cpp-example"));
+  demo_put(m, "version", demo_text("2.5.0"));
+  demo_put(m, "ecu", demo_text("BCM"));
+  demo_put(m, "category", demo_text("bugfix"));
+  demo_put(m, "release-type", demo_text("routine"));
+  demo_put(m, "issue", demo_text("Interior lights stay on after locking"));
+  demo_put(m, "protocol", demo_text("CAN-FD"));
+  demo_put(m, "powertrains", demo_texts(powertrains, 1));
+  demo_put(m, "models", demo_texts(models, 2));
+  demo_put(m, "hw", demo_texts(hw, 1));
+  demo_put(m, "from", demo_texts(from, 1));
+  demo_put(m, "to", demo_text("2.5.0"));
+  demo_put(m, "files", files);
+  demo_put(m, "release-notes", demo_text("Fixes the interior light timer."));
+  demo_put(m, "release-counter", demo_uint(7));
+  return demo_serialize(m);
 }
 
 // Owns a demo_out's malloc'd bytes.
@@ -293,14 +303,14 @@ int main(int argc, char **argv) {
 
     // Targets from the package's own rule keys over the exported inventory.
     ota::buffer fleet = db.call_buf(ota_fleet_export, T0 + 200);
-    demo_out rule = {nullptr, 0, 0};
     static const char *const hw[] = {"BCM-HW-A"};
     static const char *const from[] = {"2.4.0"};
-    out_map(&rule, 4);
-    out_text(&rule, "ecu"); out_text(&rule, "BCM");
-    out_text(&rule, "hw"); out_texts(&rule, hw, 1);
-    out_text(&rule, "from"); out_texts(&rule, from, 1);
-    out_text(&rule, "to"); out_text(&rule, "2.5.0");
+    cbor_item_t *rule_doc = demo_need(cbor_new_definite_map(4));
+    demo_put(rule_doc, "ecu", demo_text("BCM"));
+    demo_put(rule_doc, "hw", demo_texts(hw, 1));
+    demo_put(rule_doc, "from", demo_texts(from, 1));
+    demo_put(rule_doc, "to", demo_text("2.5.0"));
+    demo_out rule = demo_serialize(rule_doc);
     owned_cbor r{rule};
     ota::buffer res;
     ota::check(ota_resolve(fleet.data(), fleet.size(), r.o.data, r.o.len, res.out()));
