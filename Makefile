@@ -222,6 +222,7 @@ $(FUZZ_DIR)/libota.a: $(FUZZ_DIR)/mod/OTACore.o $(FUZZ_DIR)/mod/OTAStore.o $(FUZ
 	rm -f $@ && ar rcs $@ $(FUZZ_DIR)/ota.o
 
 $(FUZZ_DIR)/%: fuzz/%.c fuzz/fuzz_common.h Tests/c/cbor_build.h include/ota.h $(FUZZ_LIB)
+	@mkdir -p $(FUZZ_DIR)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_LIB) $(SYSLIBS) -lpthread
 
 # The list of targets depends on the archive's symbols: build it first, then decide.
