@@ -36,6 +36,7 @@ run-campaign: $(CAMPAIGN_RUN) $(CAMPAIGN_BASE) $(CD)/store-$(CAMPAIGN_N).db $(CD
 	@$(CAMPAIGN_BASE) notify $(CD)/sizes.txt $(CD)/outbox.db >> $(CD)/baseline.out
 	@rm -f $(CD)/outbox.db*; cp $(CD)/store-$(CAMPAIGN_N).db $(CD)/ingest.db
 	@$(CAMPAIGN_RUN) notify-all $(CD)/ingest.db $(CAMPAIGN_N) > /dev/null
+	@test ! -s $(CD)/ingest.db-wal  # closed and checkpointed: the file alone is the store
 	@cp $(CD)/ingest.db $(CD)/ingest-baseline.db
 	@$(CAMPAIGN_RUN) ingest $(CD)/ingest.db >> $(CD)/libota.out
 	@rm -f $(CD)/ingest.db*
