@@ -8,25 +8,12 @@
 
 #include "ota.h"
 #include "check.h"
+#include "cbor_stream.h"
 
 #define NOW 1700000000
 #define VIN1 "1M8GDM9AXKP042788"
 #define VIN2 "1HGCM82633A004352"
 
-/* A minimal CBOR encoder. */
-typedef struct { uint8_t b[4096]; size_t n; } enc;
-static void head(enc *e, unsigned major, uint64_t v) {
-  uint8_t m = (uint8_t)(major << 5);
-  if (v < 24) { e->b[e->n++] = (uint8_t)(m | v); return; }
-  if (v < 256) { e->b[e->n++] = m | 24; e->b[e->n++] = (uint8_t)v; return; }
-  if (v < 65536) { e->b[e->n++] = m | 25; e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v; return; }
-  e->b[e->n++] = m | 26;
-  e->b[e->n++] = (uint8_t)(v >> 24); e->b[e->n++] = (uint8_t)(v >> 16); e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v;
-}
-static void txt(enc *e, const char *s) { head(e, 3, strlen(s)); memcpy(e->b + e->n, s, strlen(s)); e->n += strlen(s); }
-static void kv(enc *e, const char *k, const char *v) { txt(e, k); txt(e, v); }
-static void ku(enc *e, const char *k, uint64_t v) { txt(e, k); head(e, 0, v); }
-static void list1(enc *e, const char *k, const char *v) { txt(e, k); head(e, 4, 1); txt(e, v); }
 
 static const uint8_t content[] = "BCM image\n";
 

@@ -6,25 +6,12 @@
 
 #include "ota.h"
 #include "check.h"
+#include "cbor_stream.h"
 
 #define NOW 1700000000
 #define VIN1 "1M8GDM9AXKP042788"
 #define VIN2 "1HGCM82633A004352"
 
-/* A minimal CBOR encoder. */
-typedef struct { uint8_t b[4096]; size_t n; } enc;
-static void head(enc *e, unsigned major, uint64_t v) {
-  uint8_t m = (uint8_t)(major << 5);
-  if (v < 24) { e->b[e->n++] = (uint8_t)(m | v); return; }
-  if (v < 256) { e->b[e->n++] = m | 24; e->b[e->n++] = (uint8_t)v; return; }
-  if (v < 65536) { e->b[e->n++] = m | 25; e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v; return; }
-  e->b[e->n++] = m | 26;
-  e->b[e->n++] = (uint8_t)(v >> 24); e->b[e->n++] = (uint8_t)(v >> 16); e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v;
-}
-static void txt(enc *e, const char *s) { head(e, 3, strlen(s)); memcpy(e->b + e->n, s, strlen(s)); e->n += strlen(s); }
-static void kv(enc *e, const char *k, const char *v) { txt(e, k); txt(e, v); }
-static void ku(enc *e, const char *k, uint64_t v) { txt(e, k); head(e, 0, v); }
-static void list1(enc *e, const char *k, const char *v) { txt(e, k); head(e, 4, 1); txt(e, v); }
 
 static const uint8_t content[] = "BCM image\n";
 
@@ -72,7 +59,7 @@ static size_t spec(enc *e, int64_t package, int bad_share) {
   kv(e, "urgency", "immediate"); ku(e, "end", NOW + 86400);
   txt(e, "waves"); head(e, 4, 1); head(e, 5, bad_share ? 3 : 2);
   ku(e, "success-gate", 100);
-  txt(e, "failure-threshold"); e->b[e->n++] = 0xf9; e->b[e->n++] = 0x34; e->b[e->n++] = 0x00; /* half 0.25 */
+  txt(e, "failure-threshold"); half(e, 0.25f);
   if (bad_share) ku(e, "share", 101);
   txt(e, "timeouts"); head(e, 5, 2); ku(e, "answer", 3600); ku(e, "install", 7200);
   return e->n;

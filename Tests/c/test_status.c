@@ -9,25 +9,12 @@
 
 #include "ota.h"
 #include "check.h"
+#include "cbor_stream.h"
 
 #define T0 1780000000u
 #define NOTIFIED 1780001000
 #define PATH "test_status.db"
 
-/* A minimal CBOR writer. */
-typedef struct { uint8_t b[8192]; size_t n; } enc;
-static void head(enc *e, unsigned major, uint64_t v) {
-  uint8_t m = (uint8_t)(major << 5);
-  if (v < 24) { e->b[e->n++] = (uint8_t)(m | v); return; }
-  if (v < 256) { e->b[e->n++] = (uint8_t)(m | 24); e->b[e->n++] = (uint8_t)v; return; }
-  if (v < 65536) { e->b[e->n++] = (uint8_t)(m | 25); e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v; return; }
-  e->b[e->n++] = (uint8_t)(m | 26);
-  e->b[e->n++] = (uint8_t)(v >> 24); e->b[e->n++] = (uint8_t)(v >> 16); e->b[e->n++] = (uint8_t)(v >> 8); e->b[e->n++] = (uint8_t)v;
-}
-static void txt(enc *e, const char *s) { head(e, 3, strlen(s)); memcpy(e->b + e->n, s, strlen(s)); e->n += strlen(s); }
-static void bin(enc *e, const uint8_t *p, size_t n) { head(e, 2, n); memcpy(e->b + e->n, p, n); e->n += n; }
-static void ku(enc *e, const char *k, uint64_t v) { txt(e, k); head(e, 0, v); }
-static void kt(enc *e, const char *k, const char *v) { txt(e, k); txt(e, v); }
 
 static const char *vins[3] = {"WVWZZZ1KZAW000001", "WVWZZZ1KZAW000002", "WVWZZZ1KZAW000003"};
 
