@@ -882,7 +882,10 @@ int ota_campaign_resume(ota_db *db, const char *actor, int64_t now, int64_t id);
  * reason (non-empty UTF-8, borrowed for the call) kept in the history, the audit trail and
  * the "aborted" event. Every target that is not final and not already installing is
  * cancelled; each of them that was sent an offer or reminder gets a signed, retained cancel
- * carrying the reason. Installing targets are left to finish.
+ * carrying the reason. Installing targets are left to finish: their status reports still
+ * count until they are final, ota_campaign_step still times them out (id 0 includes aborted
+ * campaigns with such targets), an aborted campaign retries nothing, and their vehicles stay
+ * busy for other campaigns until then. The campaign itself stays aborted.
  * Errors: as ota_campaign_start; OTA_MISUSE (reason NULL), OTA_BADINPUT (empty or invalid
  *         reason), OTA_CONFLICT (completed or already aborted). */
 int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, const char *reason);

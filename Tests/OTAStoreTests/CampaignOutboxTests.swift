@@ -35,6 +35,8 @@ import OTACore
         let w = try RunWorld(vehicles: 5)
         var spec = RunWorld.spec(waves: [RunWorld.wave(nil)])
         spec.rate = CampaignSpec.Rate(perMinute: 3)
+        spec.retry.max = 2
+        spec.retry.reasons = [.timeout]
         let id = try w.campaign(spec, sizes: [5])
         try w.start(id, at: t)
         try w.step(id, at: t)
@@ -54,10 +56,23 @@ import OTACore
         let event = try w.open(try #require(out.last?.payload))
         #expect(event["event"]?.text("type") == "aborted")
         #expect(event["event"]?.int("cancelled") == 4)
-        // an aborted campaign is done: a step does nothing, and aborting again is a conflict
+        // the installing target finishes: the step after the abort waits for its install
+        // timeout, which fails it for good (no retry after an abort) and clears its offer
+        let wait = try w.step(id, at: t + 30)
+        #expect(wait.text("state") == "aborted")
+        #expect(wait.int("next-due") == t + 10 + 7200)
+        #expect(try w.step(id, at: t + 10 + 7199).int("timed-out") == 0)
         let r = try w.step(id, at: t + day)
         #expect(r.text("state") == "aborted")
+        #expect(r.int("timed-out") == 1)
+        #expect(r.int("retried") == 0)
         #expect(r["next-due"] == .null)
+        let timedOut = try w.target(id, ord: 0)
+        #expect(timedOut.status.state == .failed && timedOut.status.final && timedOut.due == nil)
+        #expect(try w.outbox().last?.payload.isEmpty == true)
+        #expect(try CampaignCounters.stored(w.db, campaign: id) == CampaignCounters.recount(w.db, campaign: id))
+        // an aborted campaign is done now: a step does nothing, and aborting again is a conflict
+        #expect(try w.step(id, at: t + 2 * day)["next-due"] == .null)
         let again = error { () throws(OTAError) in
             try CampaignControl.abort(w.db, actor: "cam", now: t + day, campaign: id, reason: "again", signer: w.signer)
         }

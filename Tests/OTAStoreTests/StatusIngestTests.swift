@@ -284,7 +284,7 @@ import OTACore
         try Fleet.load(f.store, [Fleet.vehicle(50)])
         let outsider = Fleet.vin(50)
         #expect(try f.ingestRaw(StatusFixture.report(outsider, seq: 1, "accepted"), topic: StatusTopic.of(outsider)).reason == .notTarget)
-        for state in ["approved", "scheduled", "completed", "aborted"] {
+        for state in ["approved", "scheduled", "completed"] {
             try f.db.exec("UPDATE campaigns SET state = '\(state)' WHERE id = 1")
             let r = try f.ingest(0, seq: 1, "accepted")
             #expect(r.reason == .campaignState)
@@ -293,6 +293,37 @@ import OTACore
         // paused: reports still apply
         try f.db.exec("UPDATE campaigns SET state = 'paused' WHERE id = 1")
         #expect(try f.ingest(0, seq: 1, "accepted").outcome == .applied)
+    }
+
+    /// An abort spares the targets that were installing (design §4): their reports still count
+    /// until they are final, with no retry; the cancelled ones' reports do not.
+    @Test func anAbortedCampaignTakesItsInstallingTargetsReportsUntilFinal() throws {
+        let f = try StatusFixture(StatusFixture.Options(vehicles: 4))
+        let t = StatusFixture.notifiedAt
+        for i in 0..<3 { #expect(try f.ingest(i, seq: 1, "installing", now: t + 100).outcome == .applied) }
+        try CampaignControl.abort(f.db, actor: "alice", now: t + 200, campaign: 1, reason: "bad calibration", signer: try testSigner())
+        // target 3 was only notified: cancelled, and its reports no longer count
+        #expect(try f.target(3).status.state == .cancelled)
+        let late = try f.ingest(3, seq: 1, "accepted", now: t + 300)
+        #expect(late.reason == .campaignState)
+        #expect(late.detail?.contains("aborted") == true)
+        // the installing ones finish: one succeeds, one fails for good (install is retryable,
+        // but an aborted campaign retries nothing)
+        let done = try f.ingest(0, seq: 2, "installed", now: t + 300, ecus: [("BCM", 0, "BCM-A", "2.0")])
+        #expect(done.outcome == .applied)
+        #expect(done.state == .succeeded)
+        let failed = try f.ingest(1, seq: 2, "failed", now: t + 300, reason: "install")
+        #expect(failed.outcome == .applied)
+        #expect(try f.target(1).status.final)
+        #expect(try f.target(1).due == nil)
+        // once final, later reports are the campaign's state again
+        #expect(try f.ingest(0, seq: 3, "installed", now: t + 400, ecus: [("BCM", 0, "BCM-A", "2.0")]).reason == .campaignState)
+        // target 2 is still installing: after a step, the campaign waits for its install timeout
+        try Roles.grant(f.db, actor: "alice", now: t, to: "cam", .campaignManager)
+        let r = try CBORReader.decode(try CampaignStep.run(f.db, actor: "cam", now: t + 400, campaign: 1, signer: try testSigner()))
+        #expect(r["next-due"]?.int64 == t + 100 + 7 * 86_400)
+        #expect(try f.target(2).due == t + 100 + 7 * 86_400)
+        #expect(try f.countersMatchRecount())
     }
 
     @Test func theQuotaKeepsAThousandReportsAndCountsTheRest() throws {

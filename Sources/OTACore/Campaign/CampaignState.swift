@@ -12,6 +12,17 @@ public enum CampaignState: String, CaseIterable, Equatable, Sendable {
     public var isFinal: Bool { self == .completed || self == .aborted }
     /// Campaigns a step looks at (and whose targets make a vehicle `busy` for another).
     public var isActive: Bool { self == .scheduled || self == .running || self == .paused }
+    /// Campaigns whose non-final targets still run: the active ones, and an aborted one,
+    /// whose targets that were installing at the abort finish (they report, or time out).
+    public var hasLiveTargets: Bool { isActive || self == .aborted }
+    /// `hasLiveTargets` as an SQL list, for `state IN (...)`.
+    public static let liveStatesSQL = "'scheduled', 'running', 'paused', 'aborted'"
+
+    /// Whether a report of a target whose finality is `targetFinal` counts: while running or
+    /// paused, and after an abort for the targets it spared until they are final.
+    public func takesReports(targetFinal: Bool) -> Bool {
+        self == .running || self == .paused || (self == .aborted && !targetFinal)
+    }
 }
 
 public enum CampaignAction: String, CaseIterable, Equatable, Sendable {

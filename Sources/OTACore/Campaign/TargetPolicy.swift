@@ -40,6 +40,15 @@ public enum TargetPolicy {
         }
     }
 
+    /// The policy of a campaign in `state`: an aborted campaign retries nothing, so a target
+    /// it spared (installing at the abort) that fails or times out is final.
+    public static func spec(_ spec: CampaignSpec, in state: CampaignState) -> CampaignSpec {
+        guard state == .aborted else { return spec }
+        var s = spec
+        s.retry.max = 0
+        return s
+    }
+
     /// Whether a failure with `reason` is retried, and when: nil when it is final.
     public static func retryAt(_ spec: CampaignSpec, reason: String?, retries: Int, now: Int64) -> Int64? {
         guard let reason, reason != FailureReason.user.rawValue, retries < spec.retry.max,

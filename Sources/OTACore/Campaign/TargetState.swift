@@ -8,6 +8,7 @@
 ///     any non-final -> failed (reason, code); failed with a retry left -> queued
 ///     deferred -> queued (reminder due)
 ///     any non-final -> expired (end) | cancelled (abort; not while installing)
+///     (an abort spares installing targets: they finish by report or install timeout, with no retry)
 ///
 /// A vehicle may skip reports (a lost message): forward moves along the install pipeline
 /// are allowed, backward ones are not.

@@ -55,7 +55,8 @@ public enum CampaignControl {
 
     /// draft, approved, scheduled, running or paused -> aborted, with a reason: every target
     /// that is not final and not already installing is cancelled, and each that was sent
-    /// something gets a signed cancel (retained, replacing its offer).
+    /// something gets a signed cancel (retained, replacing its offer). The installing ones
+    /// finish: their reports still count and their install timeout still runs, with no retry.
     public static func abort(_ db: SQLiteConnection, actor: String, now: Int64, campaign id: Int64,
                              reason: String, signer: Ed25519Signer?) throws(OTAError) {
         var c = FieldChecks()
@@ -84,7 +85,8 @@ public enum CampaignControl {
             e.reason = reason
             e.cancelled = cancelled
             try a.emit(e)
-            a.row.nextDue = nil
+            // what is left are the installing targets: their install timeouts still run
+            a.row.nextDue = try CampaignStep.earliestTargetDue(a)
         }
     }
 

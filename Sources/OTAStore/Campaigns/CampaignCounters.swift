@@ -134,10 +134,10 @@ public struct CampaignCounters {
                 .bind(5, h.failed).run()
         }
         if let wakeAt {
-            // Only an active campaign is stepped; a final one keeps next_due NULL.
+            // Only a campaign with live targets is stepped; a completed one keeps next_due NULL.
             try db.prepare("""
                 UPDATE campaigns SET next_due = ?
-                WHERE id = ? AND state IN ('scheduled', 'running', 'paused') AND (next_due IS NULL OR next_due > ?)
+                WHERE id = ? AND state IN (\(CampaignState.liveStatesSQL)) AND (next_due IS NULL OR next_due > ?)
                 """).bind(1, wakeAt).bind(2, campaign).bind(3, wakeAt).run()
         }
         deltas.removeAll()

@@ -307,7 +307,7 @@ struct CampaignPlan {
         try db.prepare("""
             SELECT t.vehicle_id, te.node FROM campaigns c
             JOIN targets t ON t.campaign_id = c.id JOIN target_ecus te ON te.target_id = t.id
-            WHERE c.state IN ('scheduled', 'running', 'paused') AND c.id <> ? AND t.final = 0
+            WHERE c.state IN (\(CampaignState.liveStatesSQL)) AND c.id <> ? AND t.final = 0
             """).bind(1, campaign).forEachRow { (r) throws(OTAError) -> Bool in
                 if let node = r.text(1), let k = nodes.firstIndex(of: node) {
                     busy[r.int64(0), default: 0] |= 1 << UInt32(k)

@@ -3,7 +3,8 @@ import OTACore
 /// `ota_campaign_step` (design/campaigns.md §4): everything that is due at `now` and nothing
 /// else, in one write transaction, deterministically (the same store and `now` give the
 /// same result, the same rows and the same outbox). `campaign` 0 steps every scheduled,
-/// running or paused campaign whose `next_due` has come, highest priority first (then id).
+/// running or paused campaign whose `next_due` has come, highest priority first (then id),
+/// and every aborted one whose spared (installing) targets have a timeout due.
 ///
 /// Cost follows the work: a campaign whose `next_due` is in the future is not even parsed,
 /// and a step that has work reads only due index entries, the queue's head and a few counter
@@ -59,15 +60,21 @@ public enum CampaignStep {
     static func step(_ db: SQLiteConnection, actor: String, now: Int64, campaign id: Int64,
                      signer: Ed25519Signer?) throws(OTAError) -> Outcome {
         let row = try CampaignRow.load(db, id: id)
-        guard row.state.isActive, let due = row.nextDue, due <= now else {
+        guard row.state.hasLiveTargets, let due = row.nextDue, due <= now else {
             return Outcome(campaign: id, state: row.state, events: [], tally: StepTally(),
-                           nextDue: row.state.isActive ? row.nextDue : nil)
+                           nextDue: row.state.hasLiveTargets ? row.nextDue : nil)
         }
         var a = try CampaignActivity(db, actor: actor, now: now, row: row,
-                                     spec: try CampaignRow.spec(db, id: id), signer: signer)
+                                     spec: TargetPolicy.spec(try CampaignRow.spec(db, id: id), in: row.state),
+                                     signer: signer)
         // 1: a scheduled campaign whose start has come starts (wave 0 opens)
         if a.row.state == .scheduled && (a.row.startAt ?? now) <= now { try a.begin(.begin) }
         var queuedWake: Int64?
+        if a.row.state == .aborted {
+            // the targets the abort spared (installing) still time out, without retries
+            try a.processDue()
+            try a.counters.flush(db)
+        }
         if a.row.state == .running || a.row.state == .paused {
             // 2-4: timeouts, retries, reminders (also while paused)
             try a.processDue()
@@ -105,24 +112,31 @@ public enum CampaignStep {
                 guard let t else { return }
                 best = min(best ?? t, t)
             }
-            take(try a.db.prepare("""
-                SELECT due FROM targets WHERE campaign_id = ? AND due IS NOT NULL ORDER BY due LIMIT 1
-                """).bind(1, row.id).firstRow { $0.int64(0) })
+            take(try earliestTargetDue(a))
             if row.state == .running {
                 take(a.soakEnd())
                 take(queuedWake)
             }
             return best
-        case .draft, .approved, .completed, .aborted:
+        case .aborted:
+            return try earliestTargetDue(a)
+        case .draft, .approved, .completed:
             return nil
         }
+    }
+
+    /// The head of targets_due for this campaign.
+    static func earliestTargetDue(_ a: CampaignActivity) throws(OTAError) -> Int64? {
+        try a.db.prepare("""
+            SELECT due FROM targets WHERE campaign_id = ? AND due IS NOT NULL ORDER BY due LIMIT 1
+            """).bind(1, a.row.id).firstRow { $0.int64(0) }
     }
 
     /// Active campaigns whose next_due has come, highest priority first, then by id.
     static func dueCampaigns(_ db: SQLiteConnection, now: Int64) throws(OTAError) -> [Int64] {
         try db.prepare("""
             SELECT id FROM campaigns
-            WHERE next_due IS NOT NULL AND next_due <= ? AND state IN ('scheduled', 'running', 'paused')
+            WHERE next_due IS NOT NULL AND next_due <= ? AND state IN (\(CampaignState.liveStatesSQL))
             ORDER BY priority DESC, id
             """).bind(1, now).rows { $0.int64(0) }
     }
@@ -131,7 +145,7 @@ public enum CampaignStep {
     static func earliestDue(_ db: SQLiteConnection) throws(OTAError) -> Int64? {
         try db.prepare("""
             SELECT next_due FROM campaigns
-            WHERE next_due IS NOT NULL AND state IN ('scheduled', 'running', 'paused') ORDER BY next_due LIMIT 1
+            WHERE next_due IS NOT NULL AND state IN (\(CampaignState.liveStatesSQL)) ORDER BY next_due LIMIT 1
             """).firstRow { $0.int64(0) }
     }
 }

@@ -100,11 +100,12 @@ final class IngestSession {
             try save(old, target)
             return try keep(topic, bytes, report, old.id, signatureRejection(envelope, report, state: old.status.state))
         }
-        guard let campaign, campaign.state == .running || campaign.state == .paused else {
+        guard let campaign, campaign.state.takesReports(targetFinal: old.status.final) else {
             try save(old, target)
             let state = campaign?.state.rawValue ?? "gone"
             return try keep(topic, bytes, report, old.id, .rejected(.campaignState,
-                "campaign \(report.campaign) is \(state): reports count only while it is running or paused", state: old.status.state))
+                "campaign \(report.campaign) is \(state): reports count only while it is running or paused, "
+                + "or, once aborted, for a target that was installing until it is final", state: old.status.state))
         }
         if report.seq == old.reportSeq {
             try save(old, target)
@@ -115,7 +116,7 @@ final class IngestSession {
             return try keep(topic, bytes, report, old.id, IngestResult(.stale,
                 detail: "seq \(report.seq) is older than the applied \(old.reportSeq)", state: old.status.state))
         }
-        let spec = try campaign.spec()
+        let spec = TargetPolicy.spec(try campaign.spec(), in: campaign.state)
         let decision = try ReportTransition.decide(target, report, spec: spec, now: now) { () throws(OTAError) in
             try TargetECUs.load(db, target: old.id)
         }
