@@ -95,6 +95,10 @@ def digest(topic, payload):
     return hashlib.sha256(topic.encode() + b"\0" + payload).hexdigest()[:16]
 
 
+class Violation(AssertionError):
+    """A broken guarantee, with the test, the kill and what was found."""
+
+
 def describe(topic, payload):
     """(kind, vin or None, campaign, seq or None) of an outbox message: VIN and campaign from
     its topic, kind and seq from its payload, read without checking the signature (the
@@ -118,10 +122,6 @@ def fetched_line(mid, topic, payload):
     return f"F {mid} {digest(topic, payload)} {topic} {kind} {v} {c} {seq}"
 
 
-class Violation(AssertionError):
-    pass
-
-
 class World:
     """The store at `path` and what the test knows about it. `log` names the test in messages."""
 
@@ -143,7 +143,6 @@ class World:
         self.prev_targets = {}   # target id -> (state, final, message_seq, retries, report_seq)
         self.campaigns = {}      # campaign id -> package version ("k.0")
         self.package_no = 1
-        self.aborted = 0
         self.rounds_active = 0
         self.vehicle_ids = {}
         self.superseded = set()
@@ -166,7 +165,6 @@ class World:
         vehicles = [[vin(i), "Aster", "sedan", "petrol", MARKETS[i % len(MARKETS)], 1_700_000_000 + i,
                      [["BCM", "BCM-A", "1.0"], ["GW", "GW-1", "5.1"]]] for i in range(self.n)]
         fleet.import_snapshot(s, "eve", T0, cbor2.dumps({0: 1, 1: T0, 3: vehicles}))
-        s.check(lib.ota_set_signing_key(s.handle, SEED, KID))
         s.close()
         con = sqlite3.connect(self.path)
         self.vehicle_ids = {v: i for i, v in con.execute("SELECT id, vin FROM vehicles")}
@@ -222,7 +220,6 @@ class World:
                 self.rounds_active += 1
                 if c["id"] % 4 == 3 and self.rounds_active == 6:
                     camp.abort("superseded", actor="cam", now=self.now)
-                    self.aborted += 1
             if not active:
                 self.package_no += 1
                 pid = self._package(s, self.package_no)
