@@ -372,5 +372,28 @@ public enum Schema {
         CREATE INDEX targets_by_market ON targets(campaign_id, market, ord);
         CREATE INDEX targets_by_wave ON targets(campaign_id, wave, ord);
         """,
+        // 8 (crash durability, issue 12): an outbox id is never given twice. Without
+        // AUTOINCREMENT SQLite gives a new row the largest id + 1, so once the newest message
+        // was acknowledged or superseded the next one got its id again (an emptied outbox
+        // started again at 1): a host that tracks ids, as the gateway tracks those in flight,
+        // took the new message for the old one, and acknowledging the old one deleted the new
+        // one unpublished. A migrated store's ids go on after its largest pending one.
+        """
+        CREATE TABLE outbox_unique_ids(
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          campaign_id INTEGER NOT NULL,
+          vehicle_id INTEGER,
+          kind TEXT NOT NULL,
+          topic TEXT NOT NULL,
+          payload BLOB NOT NULL,
+          retain INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO outbox_unique_ids(id, campaign_id, vehicle_id, kind, topic, payload, retain, created_at)
+          SELECT id, campaign_id, vehicle_id, kind, topic, payload, retain, created_at FROM outbox ORDER BY id;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_unique_ids RENAME TO outbox;
+        CREATE INDEX outbox_by_vehicle ON outbox(campaign_id, vehicle_id) WHERE vehicle_id IS NOT NULL;
+        """,
     ]
 }
