@@ -372,5 +372,29 @@ public enum Schema {
         CREATE INDEX targets_by_market ON targets(campaign_id, market, ord);
         CREATE INDEX targets_by_wave ON targets(campaign_id, wave, ord);
         """,
+        // 8 (issue 12, concurrency): outbox ids are never handed out twice. A plain INTEGER
+        // PRIMARY KEY takes max(id) + 1, so once the newest messages were acknowledged the
+        // next message got an id already fetched and acknowledged: a second acknowledgement
+        // of it (two drainers, or one retrying its ack, both harmless by ota.h) deleted the
+        // new message unpublished. AUTOINCREMENT keeps the high-water mark in
+        // sqlite_sequence. Ids acknowledged before this migration above the highest pending
+        // one are not known, so they are not protected.
+        """
+        CREATE TABLE outbox_next(
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          campaign_id INTEGER NOT NULL,
+          vehicle_id INTEGER,
+          kind TEXT NOT NULL,
+          topic TEXT NOT NULL,
+          payload BLOB NOT NULL,
+          retain INTEGER NOT NULL,
+          created_at INTEGER NOT NULL
+        ) STRICT;
+        INSERT INTO outbox_next(id, campaign_id, vehicle_id, kind, topic, payload, retain, created_at)
+          SELECT id, campaign_id, vehicle_id, kind, topic, payload, retain, created_at FROM outbox ORDER BY id;
+        DROP TABLE outbox;
+        ALTER TABLE outbox_next RENAME TO outbox;
+        CREATE INDEX outbox_by_vehicle ON outbox(campaign_id, vehicle_id) WHERE vehicle_id IS NOT NULL;
+        """,
     ]
 }
