@@ -255,9 +255,11 @@ fuzz-ci: fuzz-build
 # core (and of the Embedded runtime pieces compiled into it: refcounts, swift_once), and a C
 # test built with the toolchain's clang -fsanitize=thread that runs threads and processes on
 # one store at once. SQLite, libcbor and libsodium are the system's, not instrumented: TSan
-# does not see their memory accesses, only the pthread mutexes SQLite takes (intercepted),
-# which is what orders libota's calls across handles; races inside those libraries are out of
-# its sight. The objects are kept in build/tsan/mod, so a rerun rebuilds only what changed.
+# does not see their memory accesses nor the order SQLite's file locks give to connections,
+# only their pthread mutexes and malloc/free (intercepted). That is enough for libota's side,
+# since handles share no libota memory (only the store's files); a race inside SQLite's own
+# locking is out of its sight. The objects stay in build/tsan/mod: a rerun rebuilds only the
+# modules that changed.
 TSAN_CC    ?= /opt/swift/usr/bin/clang
 TSAN_DIR   := $(BUILD)/tsan
 # -Onone: the -O build takes four times as long (about 8 CPU minutes against 2) for a test
