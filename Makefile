@@ -32,7 +32,7 @@ api_src   := $(shell find Sources/OTA -name '*.swift' | sort)
 shims     := $(wildcard Sources/C*/*.h Sources/C*/module.modulemap) include/ota.h
 
 .PHONY: all deps build embedded test test-swift test-c test-asan test-python check-runtime demo bench clean
-.PHONY: wheel test-cpp test-cmake test-valgrind fuzz fuzz-ci fuzz-run fuzz-build
+.PHONY: wheel test-cpp test-cmake test-valgrind test-tsan fuzz fuzz-ci fuzz-run fuzz-build
 
 
 all: build embedded
@@ -85,7 +85,7 @@ deps:
 	@.ci/install-deps
 
 test: deps
-	@$(MAKE) --no-print-directory test-swift test-c test-asan test-python test-cpp test-cmake test-valgrind check-runtime
+	@$(MAKE) --no-print-directory test-swift test-c test-asan test-tsan test-python test-cpp test-cmake test-valgrind check-runtime
 	@$(MAKE) --no-print-directory fuzz-ci FUZZ_LIB=$(BUILD)/libota.a
 
 test-swift:
@@ -256,6 +256,54 @@ fuzz: fuzz-build
 
 fuzz-ci: fuzz-build
 	@$(MAKE) --no-print-directory fuzz-run FUZZ_SECONDS=$(FUZZ_CI_TIME)
+
+# Concurrency under ThreadSanitizer (Tests/tsan/, docs/guarantees.md "Concurrency"): the
+# Embedded archive built again with -sanitize=thread, so TSan sees every access of the Swift
+# core (and of the Embedded runtime pieces compiled into it: refcounts, swift_once), and a C
+# test built with the toolchain's clang -fsanitize=thread that runs threads and processes on
+# one store at once. SQLite, libcbor and libsodium are the system's, not instrumented: TSan
+# does not see their memory accesses nor the order SQLite's file locks give to connections,
+# only their pthread mutexes and malloc/free (intercepted). That is enough for libota's side,
+# since handles share no libota memory (only the store's files); a race inside SQLite's own
+# locking is out of its sight. The objects stay in build/tsan/mod: a rerun rebuilds only the
+# modules that changed.
+TSAN_CC    ?= /opt/swift/usr/bin/clang
+TSAN_DIR   := $(BUILD)/tsan
+# -Onone: the -O build takes four times as long (about 8 CPU minutes against 2) for a test
+# that mostly waits on locks. -gline-tables-only, not -g: with -Onone -g the driver adds a
+# module-wrap job writing the same object and stops ("multiple producers"); line tables are
+# what TSan's stacks need.
+TSAN_SWIFT_FLAGS := $(filter-out -O,$(patsubst $(EMB),$(TSAN_DIR)/mod,$(EMBED_FLAGS))) -Onone -sanitize=thread -gline-tables-only
+TSAN_CFLAGS := -std=c11 $(CWARN) -g -O1 -fsanitize=thread -I include
+# The toolchain's TSan runtime carries libdispatch interceptors and is linked whole, so even a
+# plain C program needs the toolchain's libdispatch and BlocksRuntime (nothing calls them).
+TSAN_LDLIBS := $(TSAN_DIR)/libota.a $(SYSLIBS) -lpthread -L$(SWIFT_LIB)/linux -Wl,-rpath,$(SWIFT_LIB)/linux -ldispatch -lBlocksRuntime
+TSAN_ENV   := TSAN_OPTIONS="halt_on_error=1 exitcode=66 second_deadlock_stack=1"
+
+$(TSAN_DIR)/mod/OTACore.o: $(core_src) $(shims)
+	@mkdir -p $(TSAN_DIR)/mod
+	$(SWIFTC) $(TSAN_SWIFT_FLAGS) -module-name OTACore -emit-module -emit-module-path $(TSAN_DIR)/mod/OTACore.swiftmodule -c $(core_src) -o $@
+	@touch $@
+
+$(TSAN_DIR)/mod/OTAStore.o: $(store_src) $(TSAN_DIR)/mod/OTACore.o
+	$(SWIFTC) $(TSAN_SWIFT_FLAGS) -module-name OTAStore -emit-module -emit-module-path $(TSAN_DIR)/mod/OTAStore.swiftmodule -c $(store_src) -o $@
+	@touch $@
+
+$(TSAN_DIR)/mod/OTA.o: $(api_src) $(TSAN_DIR)/mod/OTAStore.o
+	$(SWIFTC) $(TSAN_SWIFT_FLAGS) -module-name OTA -c $(api_src) -o $@
+	@touch $@
+
+$(TSAN_DIR)/libota.a: $(TSAN_DIR)/mod/OTACore.o $(TSAN_DIR)/mod/OTAStore.o $(TSAN_DIR)/mod/OTA.o
+	ld -r -o $(TSAN_DIR)/ota.o $^ $(UNICODE_TABLES)
+	rm -f $@ && ar rcs $@ $(TSAN_DIR)/ota.o
+
+$(TSAN_DIR)/test_concurrency: Tests/tsan/test_concurrency.c $(wildcard Tests/tsan/*.h) $(C_TEST_HEADERS) $(TSAN_DIR)/libota.a
+	$(TSAN_CC) $(TSAN_CFLAGS) -o $@ $< $(TSAN_LDLIBS)
+
+# Runs in a fresh temporary directory (the store, its -wal and -shm, the snapshot file).
+test-tsan: $(TSAN_DIR)/test_concurrency
+	@set -e; dir=$$(mktemp -d); trap 'rm -rf "$$dir"' EXIT; \
+	  cd "$$dir" && $(TSAN_ENV) $(CURDIR)/$(TSAN_DIR)/test_concurrency
 
 bench: embedded
 	@$(MAKE) -s -C bench run

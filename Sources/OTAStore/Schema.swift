@@ -377,7 +377,8 @@ public enum Schema {
         // was acknowledged or superseded the next one got its id again (an emptied outbox
         // started again at 1): a host that tracks ids, as the gateway tracks those in flight,
         // took the new message for the old one, and acknowledging the old one deleted the new
-        // one unpublished. A migrated store's ids go on after its largest pending one.
+        // one unpublished (so did a second acknowledgement of an old id, by two drainers or
+        // one retrying its ack). A migrated store's ids go on after its largest pending one.
         """
         CREATE TABLE outbox_unique_ids(
           id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -88,6 +88,9 @@ public final class Store {
     /// Applies the missing migrations, each in its own transaction; another connection that
     /// migrates at the same time is serialized by the write lock and finds nothing to do.
     func migrate(to target: Int64) throws(OTAError) {
+        // An up-to-date store (every open but the first) is only read: opening it takes no
+        // write lock, so it never waits for (or fails on) a busy writer of another handle.
+        guard try schemaVersion() < target else { return }
         while true {
             let applied: Bool = try db.transaction { () throws(OTAError) -> Bool in
                 let version = try schemaVersion()
@@ -113,6 +116,8 @@ public final class Store {
     /// Grants the admin role to the host's named bootstrap admin while the store has none.
     func bootstrap(admin: String, now: Int64) throws(OTAError) {
         guard !admin.isEmpty else { throw .badInput("bootstrap admin: empty name") }
+        // A store that has an admin is not written to (no write lock at open, as above).
+        guard try db.scalar("SELECT count(*) FROM actor_roles WHERE role = 'admin'") ?? 0 == 0 else { return }
         try db.transaction { () throws(OTAError) in
             let admins = try db.scalar("SELECT count(*) FROM actor_roles WHERE role = 'admin'") ?? 0
             guard admins == 0 else { return }
