@@ -44,5 +44,6 @@ static size_t manifest(enc *e) {
   kv(e, "uri", "s3://ota/bcm.bin");
   kv(e, "release-notes", "Fixed."); ku(e, "release-counter", 1);
   return e->n;
+}
 
 #endif

@@ -11,7 +11,6 @@
 #include "cbor_stream.h"
 
 #include "campaign_fixture.h"
-}
 
 /* A test campaign over the test fleet: immediate, one wave, answer within an hour. */
 static size_t spec(enc *e, int64_t package) {

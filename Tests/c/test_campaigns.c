@@ -9,7 +9,6 @@
 #include "cbor_stream.h"
 
 #include "campaign_fixture.h"
-}
 
 /* {name, category, packages: [id], test: true, urgency: immediate, end, waves: [{success-gate:
  *  100, failure-threshold: 0.25}], timeouts: {answer, install}} */

@@ -29,7 +29,6 @@
 #include "../c/check.h"
 #include "../c/cbor_build.h"
 #include "../c/campaign_fixture.h" /* NOW, VIN1, VIN2, content, snapshot(), manifest() */
-} /* campaign_fixture.h leaves manifest()'s closing brace to the file that includes it */
 
 #define STORE "concurrency.db"
 #define SHARED "shared.bin"
