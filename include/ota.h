@@ -144,7 +144,9 @@ int ota_open_options_init(ota_open_options *opts, unsigned version);
  * forward to this library's schema (forward-only migrations, one transaction each).
  *
  * On OTA_OK, *out is a new handle: release it with ota_close. On failure *out is NULL and
- * ota_last_errmsg() says why.
+ * ota_last_errmsg() says why. Opening an up-to-date store only reads it, so it does not wait
+ * for another handle's writes; creating or migrating one takes the write lock, and fails with
+ * OTA_STORE ("database is locked") when another writer holds it past the busy timeout.
  * Errors: OTA_MISUSE (path or out is NULL), OTA_BADINPUT (path is not UTF-8),
  *         OTA_STORE (SQLite cannot open or migrate the file: unwritable path, not a
  *         database, ...), OTA_TOONEW (written by a newer libota: its schema version is
@@ -915,6 +917,9 @@ int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ot
  * flag, then acknowledge the ids. An empty payload with retain true clears the retained
  * message of that topic. Fetching changes nothing: a message that is never acknowledged is
  * returned again by the next fetch (at least once; vehicles and tools drop duplicates by seq).
+ * An id is never given to two messages (ids only grow, also after acknowledgements), so a
+ * host may key its in-flight messages by id. A fetched message that a newer one for the same
+ * vehicle and campaign superseded is gone from the next fetch: publish the newer one.
  * No role: the handle's owner is trusted (see above). *out is the caller's to ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL), OTA_BADINPUT (limit out of range), OTA_STORE,
  *         OTA_NOMEM. */
