@@ -30,9 +30,9 @@ public enum FleetExport {
             var position = 0
             try vehicles.forEachRow { (s) throws(OTAError) -> Bool in
                 let id = s.int64(0)
-                let row = StoredRow(s: s, name: "vehicle row \(id)")
+                let row = StoredRow(s: s, .vehicle(id: id, vin: nil))
                 let vin = try row.vin(1)
-                let named = StoredRow(s: s, name: "vehicle row \(id) (VIN \(VIN.quoted(vin)))")
+                let named = StoredRow(s: s, .vehicle(id: id, vin: vin))
                 var v = SnapshotVehicle(index: position, vin: vin, model: try named.text(2, "model"),
                                         variant: try named.text(3, "variant"), powertrain: try named.text(4, "powertrain"),
                                         market: try named.text(5, "market"), produced: try named.uint(6, "produced"),
@@ -41,7 +41,7 @@ public enum FleetExport {
                                         attributes: try named.attributes(9))
                 ecus.bind(1, id)
                 try ecus.forEachRow { (e) throws(OTAError) -> Bool in
-                    let r = StoredRow(s: e, name: "ECU row \(e.int64(0)) of vehicle row \(id)")
+                    let r = StoredRow(s: e, .ecu(id: e.int64(0), vehicle: id))
                     let node = try r.text(1, "node"), hw = try r.text(2, "hw"), sw = try r.text(3, "sw")
                     ecu(e.int64(0), node, e.int64(6), hw, sw)
                     v.ecus.append(SnapshotECU(node: node, hw: hw, sw: sw,

@@ -31,21 +31,21 @@ enum StoredAttributes {
 
     /// The stored form back as attributes, in stored order; a blob that is not a map of text
     /// keys to tstr / int / bool is reported as corrupt data of `row`.
-    static func decode(_ blob: [UInt8]?, row: String) throws(OTAError) -> [SnapshotAttribute] {
+    static func decode(_ blob: [UInt8]?, row: @autoclosure () -> String) throws(OTAError) -> [SnapshotAttribute] {
         guard let blob else { return [] }
         let value: CBOR
         do throws(OTAError) {
             value = try CBORReader.decode(blob, maxDepth: 2)
         } catch {
-            throw .corrupt("stored \(row): attributes: \(error.message)")
+            throw .corrupt("stored \(row()): attributes: \(error.message)")
         }
-        guard let pairs = value.pairs else { throw .corrupt("stored \(row): attributes are a \(value.typeName), not a map") }
+        guard let pairs = value.pairs else { throw .corrupt("stored \(row()): attributes are a \(value.typeName), not a map") }
         var out: [SnapshotAttribute] = []
         out.reserveCapacity(pairs.count)
         for p in pairs {
-            guard let key = p.key.text else { throw .corrupt("stored \(row): attributes have a \(p.key.typeName) key") }
+            guard let key = p.key.text else { throw .corrupt("stored \(row()): attributes have a \(p.key.typeName) key") }
             guard let v = AttributeValue(p.value) else {
-                throw .corrupt("stored \(row): attribute '\(key)' is a \(p.value.typeName), not text, an integer or a bool")
+                throw .corrupt("stored \(row()): attribute '\(key)' is a \(p.value.typeName), not text, an integer or a bool")
             }
             out.append(SnapshotAttribute(key, v))
         }
