@@ -372,5 +372,26 @@ public enum Schema {
         CREATE INDEX targets_by_market ON targets(campaign_id, market, ord);
         CREATE INDEX targets_by_wave ON targets(campaign_id, wave, ord);
         """,
+        // 8 (issue 9, freezing): validation keeps what it resolved from the inventory, so
+        // that approval need not export and resolve the inventory again. `inventory` is the
+        // inventory generation (meta 'inventory_generation', bumped in the transaction of
+        // every write that changes what an export shows) the plan was resolved from;
+        // approval uses the plan only while the generation is unchanged. The candidates
+        // (vehicles the resolver keeps, with their ECUs) are in chunks of CBOR; the test
+        // fleet and busy vehicles are left out at approval. Deleted when the campaign is
+        // approved or aborted. See CampaignPlanStore.swift for the encoding.
+        """
+        CREATE TABLE campaign_plans(
+          campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+          inventory INTEGER NOT NULL,   -- the inventory generation it was resolved from
+          header BLOB NOT NULL          -- CBOR: format, package ids, exclusions, counts, texts
+        ) STRICT;
+        CREATE TABLE campaign_plan_chunks(
+          campaign_id INTEGER NOT NULL REFERENCES campaign_plans(campaign_id),
+          idx INTEGER NOT NULL,         -- 0, 1, ... in candidate order
+          candidates BLOB NOT NULL,     -- CBOR array of candidates
+          PRIMARY KEY(campaign_id, idx)
+        ) STRICT;
+        """,
     ]
 }
