@@ -380,7 +380,14 @@ public enum Schema {
         // (vehicles the resolver keeps, with their ECUs) are in chunks of CBOR; the test
         // fleet and busy vehicles are left out at approval. Deleted when the campaign is
         // approved or aborted. See CampaignPlanStore.swift for the encoding.
+        // `campaigns.working_spec`: the spec without its `rule` (canonical CBOR, set once at
+        // approval), which is what running a campaign reads: the rule's `vins` may list a
+        // million VINs that only targeting needs. NULL for campaigns approved before.
         """
+        ALTER TABLE campaigns ADD COLUMN working_spec BLOB;
+        CREATE TRIGGER campaigns_working_spec_fixed BEFORE UPDATE OF working_spec ON campaigns
+          WHEN OLD.working_spec IS NOT NULL
+          BEGIN SELECT RAISE(ABORT, 'a campaign''s working spec never changes'); END;
         CREATE TABLE campaign_plans(
           campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
           inventory INTEGER NOT NULL,   -- the inventory generation it was resolved from

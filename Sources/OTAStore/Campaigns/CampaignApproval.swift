@@ -78,9 +78,12 @@ extension Campaigns {
             }
             try freeze(db, c, plan)
             try CampaignPlanStore.drop(db, campaign: id)
-            try db.prepare("UPDATE campaigns SET approved_by = ?, approved_at = ?, targets = ?, excluded = ? WHERE id = ?")
+            try db.prepare("""
+                UPDATE campaigns SET approved_by = ?, approved_at = ?, targets = ?, excluded = ?, working_spec = ?
+                WHERE id = ?
+                """)
                 .bind(1, actor).bind(2, now).bind(3, Int64(plan.targets.count)).bind(4, blob: plan.excludedCBOR)
-                .bind(5, id).run()
+                .bind(5, blob: workingSpec(c.spec)).bind(6, id).run()
             try move(db, campaign: id, .approve, actor: actor, now: now,
                      reason: withoutTest ? "approved without a test campaign (admin)" : nil) { d in
                 d.int("targets", plan.targets.count)
@@ -89,6 +92,15 @@ extension Campaigns {
                 if withoutTest { d.bool("without-test", true) }
             }
         }
+    }
+
+    /// What running the campaign reads of its spec (`campaigns.working_spec`): all but the
+    /// rule, which only targeting needs and which may list a million VINs. Canonical CBOR of
+    /// the same spec model, so the spec parser alone still decides what it means.
+    static func workingSpec(_ spec: CampaignSpec) -> [UInt8] {
+        var working = spec
+        working.rule = nil
+        return working.canonical
     }
 
     /// Writes the frozen list. One write transaction (the caller's), prepared statements
