@@ -663,7 +663,8 @@ int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_
  * package, no target at all, shares that do not add up, a wave that rounds to zero
  * vehicles, a window that never opens before end, a missing or unfinished after-test,
  * scheduled without start, end not after start, windows naming unknown regions. Changes
- * nothing. *out is the caller's to ota_buf_free.
+ * nothing a call shows; for a draft it keeps what it resolved from the inventory for
+ * ota_campaign_approve (skipped on a read-only handle). *out is the caller's to ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE, OTA_NOMEM. */
 int ota_campaign_validate(ota_db *db, int64_t id, ota_buf *out);
 
@@ -671,6 +672,10 @@ int ota_campaign_validate(ota_db *db, int64_t id, ota_buf *out);
  * now: an end that has passed is a problem too) and refuses with OTA_CONFLICT listing every
  * problem; an admin may approve a fleet campaign without "after-test", and the audit entry
  * says "without-test". Then freezes the targets (see above) in the same transaction.
+ * The targets come from the last ota_campaign_validate of the draft when no inventory change
+ * (import, or versions proved by a status report) has been committed since; else approval
+ * resolves the inventory again. The test fleet and vehicles busy in other campaigns are
+ * taken as they are at approval either way, so the frozen targets are the same.
  * Errors: OTA_MISUSE, OTA_BADINPUT (actor), OTA_DENIED, OTA_NOTFOUND, OTA_CONFLICT (not a
  *         draft: names its state; problems), OTA_CORRUPT, OTA_STORE, OTA_NOMEM. On any
  *         error nothing changes. */

@@ -396,5 +396,33 @@ public enum Schema {
         ALTER TABLE outbox_unique_ids RENAME TO outbox;
         CREATE INDEX outbox_by_vehicle ON outbox(campaign_id, vehicle_id) WHERE vehicle_id IS NOT NULL;
         """,
+        // 9 (issue 9, freezing): validation keeps what it resolved from the inventory, so
+        // that approval need not export and resolve the inventory again. `inventory` is the
+        // inventory generation (meta 'inventory_generation', bumped in the transaction of
+        // every write that changes what an export shows) the plan was resolved from;
+        // approval uses the plan only while the generation is unchanged. The candidates
+        // (vehicles the resolver keeps, with their ECUs) are in chunks of CBOR; the test
+        // fleet and busy vehicles are left out at approval. Deleted when the campaign is
+        // approved or aborted. See CampaignPlanStore.swift for the encoding.
+        // `campaigns.working_spec`: the spec without its `rule` (canonical CBOR, set once at
+        // approval), which is what running a campaign reads: the rule's `vins` may list a
+        // million VINs that only targeting needs. NULL for campaigns approved before.
+        """
+        ALTER TABLE campaigns ADD COLUMN working_spec BLOB;
+        CREATE TRIGGER campaigns_working_spec_fixed BEFORE UPDATE OF working_spec ON campaigns
+          WHEN OLD.working_spec IS NOT NULL
+          BEGIN SELECT RAISE(ABORT, 'a campaign''s working spec never changes'); END;
+        CREATE TABLE campaign_plans(
+          campaign_id INTEGER PRIMARY KEY REFERENCES campaigns(id),
+          inventory INTEGER NOT NULL,   -- the inventory generation it was resolved from
+          header BLOB NOT NULL          -- CBOR: format, package ids, exclusions, counts, texts
+        ) STRICT;
+        CREATE TABLE campaign_plan_chunks(
+          campaign_id INTEGER NOT NULL REFERENCES campaign_plans(campaign_id),
+          idx INTEGER NOT NULL,         -- 0, 1, ... in candidate order
+          candidates BLOB NOT NULL,     -- CBOR array of candidates
+          PRIMARY KEY(campaign_id, idx)
+        ) STRICT;
+        """,
     ]
 }

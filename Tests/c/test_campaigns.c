@@ -132,6 +132,31 @@ int main(void) {
   CHECK(ota_campaign_list(db, e.b, e.n, &out) == OTA_BADINPUT);
   CHECK(ota_campaign_list(db, NULL, 3, &out) == OTA_MISUSE);
 
+  /* approval after a validation honours what changed in between: VIN2 joins the test
+   * fleet, and an import puts VIN1 on the package's version (up to date) */
+  int64_t second = -1;
+  CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package, 0), &second) == OTA_OK);
+  CHECK(ota_campaign_validate(db, second, &out) == OTA_OK);
+  CHECK(after_key(&out, "targets") != NULL && *after_key(&out, "targets") == 0x01);  /* VIN1 */
+  ota_buf_free(&out);
+  e.n = 0; head(&e, 4, 1); txt(&e, VIN2);
+  CHECK(ota_test_fleet_add(db, "eve", NOW, e.b, e.n) == OTA_OK);
+  e.n = 0;
+  head(&e, 5, 3);
+  head(&e, 0, 0); head(&e, 0, 1);
+  head(&e, 0, 1); head(&e, 0, NOW - 50);
+  head(&e, 0, 3); head(&e, 4, 2);
+  head(&e, 4, 7); txt(&e, VIN1); txt(&e, "M"); txt(&e, "V"); txt(&e, "P"); txt(&e, "DE"); head(&e, 0, 1000);
+  head(&e, 4, 1); head(&e, 4, 3); txt(&e, "BCM"); txt(&e, "H"); txt(&e, "2.0");
+  vehicle(&e, VIN2);
+  CHECK(ota_fleet_import(db, "eve", NOW, e.b, e.n, NULL, NULL, &out) == OTA_OK);
+  ota_buf_free(&out);
+  CHECK(ota_campaign_approve(db, "ann", NOW, second) == OTA_OK);
+  CHECK(ota_campaign_get(db, second, &out) == OTA_OK);
+  CHECK(after_key(&out, "targets") != NULL && *after_key(&out, "targets") == 0x01);  /* VIN2 */
+  CHECK(after_key(&out, "up-to-date") != NULL && *after_key(&out, "up-to-date") == 0x01);
+  ota_buf_free(&out);
+
   ota_close(db);
   return check_report("test_campaigns");
 }

@@ -1,15 +1,38 @@
+import CSQLite
 import OTACore
 
 extension Campaigns {
     /// The validation report (design §2, §8): {"problems": [* text], "targets": uint,
     /// "excluded": {reason => uint}}, plus "waves": [* uint] (the wave sizes) and
     /// "approvable-by-admin-only" when the only problem is a missing `after-test`.
+    /// A draft's resolution is kept for approval (`CampaignPlanStore`), in a write
+    /// transaction of its own after the read that resolved it.
     public static func validate(_ db: SQLiteConnection, campaign id: Int64) throws(OTAError) -> [UInt8] {
-        try db.read { () throws(OTAError) -> [UInt8] in
+        let (c, plan) = try db.read { () throws(OTAError) -> (CampaignRecord, CampaignPlan) in
             let c = try load(db, id)
             let from = c.spec.start ?? c.createdAt
-            let plan = try CampaignPlan.make(db, c, from: from, now: c.createdAt)
-            return report(plan)
+            return (c, try CampaignPlan.make(db, c, from: from, now: c.createdAt))
+        }
+        if c.state == .draft && plan.resolved { keepPlan(db, c, plan) }
+        return report(plan)
+    }
+
+    /// Keeping the plan only saves approval work: a store that cannot take it (a read-only
+    /// handle, a call inside a read transaction, a writer holding the lock past the busy
+    /// timeout) still validates, and approval then resolves the inventory itself. The
+    /// stamp is the generation read with the export, so an inventory change committed by
+    /// another handle in between makes the kept plan stale, never wrong.
+    static func keepPlan(_ db: SQLiteConnection, _ c: CampaignRecord, _ plan: CampaignPlan) {
+        guard sqlite3_db_readonly(db.raw, "main") == 0 else { return }
+        do throws(OTAError) {
+            try db.write { () throws(OTAError) in
+                // Another handle may have approved or aborted it since the read.
+                guard try load(db, c.id).state == .draft else { return }
+                try CampaignPlanStore.keep(db, campaign: c.id, inventory: plan.inventory,
+                                           packages: plan.packages.map { $0.id }, plan.candidates)
+            }
+        } catch {
+            return
         }
     }
 
@@ -28,7 +51,10 @@ extension Campaigns {
     /// `targets` row per vehicle in the seeded spread order with its wave, `target_ecus` rows
     /// per package and ECU, `campaign_waves`, the counters (every target pending), and the
     /// campaign's target count and exclusions. An admin may approve a fleet campaign without
-    /// `after-test`; the audit entry then says "without-test".
+    /// `after-test`; the audit entry then says "without-test". The targets come from
+    /// validation's kept plan while the inventory is at the generation it was resolved at
+    /// (the test fleet and busy vehicles are left out anew), else from a fresh resolution:
+    /// the same rows either way.
     public static func approve(_ db: SQLiteConnection, actor: String, now: Int64, campaign id: Int64) throws(OTAError) {
         try db.write { () throws(OTAError) in
             try Roles.require(db, actor: actor, anyOf: approveRoles, for: "approving a campaign")
@@ -37,7 +63,7 @@ extension Campaigns {
             guard actor != c.author else {
                 throw .denied("two-person rule: campaign \(id) was created by '\(actor)', who cannot also approve it")
             }
-            let plan = try CampaignPlan.make(db, c, from: max(now, c.spec.start ?? now), now: now)
+            let plan = try CampaignPlan.make(db, c, from: max(now, c.spec.start ?? now), now: now, reuse: true)
             var problems = plan.problems
             if c.spec.end <= now { problems.append("end: \(c.spec.end) has passed (now is \(now))") }
             var withoutTest = false
@@ -51,9 +77,13 @@ extension Campaigns {
                 throw .conflict(message)
             }
             try freeze(db, c, plan)
-            try db.prepare("UPDATE campaigns SET approved_by = ?, approved_at = ?, targets = ?, excluded = ? WHERE id = ?")
+            try CampaignPlanStore.drop(db, campaign: id)
+            try db.prepare("""
+                UPDATE campaigns SET approved_by = ?, approved_at = ?, targets = ?, excluded = ?, working_spec = ?
+                WHERE id = ?
+                """)
                 .bind(1, actor).bind(2, now).bind(3, Int64(plan.targets.count)).bind(4, blob: plan.excludedCBOR)
-                .bind(5, id).run()
+                .bind(5, blob: workingSpec(c.spec)).bind(6, id).run()
             try move(db, campaign: id, .approve, actor: actor, now: now,
                      reason: withoutTest ? "approved without a test campaign (admin)" : nil) { d in
                 d.int("targets", plan.targets.count)
@@ -64,18 +94,30 @@ extension Campaigns {
         }
     }
 
+    /// What running the campaign reads of its spec (`campaigns.working_spec`): all but the
+    /// rule, which only targeting needs and which may list a million VINs. Canonical CBOR of
+    /// the same spec model, so the spec parser alone still decides what it means.
+    static func workingSpec(_ spec: CampaignSpec) -> [UInt8] {
+        var working = spec
+        working.rule = nil
+        return working.canonical
+    }
+
     /// Writes the frozen list. One write transaction (the caller's), prepared statements
     /// bound in a loop.
     static func freeze(_ db: SQLiteConnection, _ c: CampaignRecord, _ plan: CampaignPlan) throws(OTAError) {
-        let rows = plan.rows
+        let cand = plan.candidates
+        let texts = cand.strings
         // Facets (market, model, variant) numbered in sorted order; shuffle groups are
-        // (market, model), numbered in the same order.
-        struct Facet: Hashable { var market: String; var model: String; var variant: String }
+        // (market, model), numbered in the same order. Texts are numbered once each, so
+        // equal facets have equal numbers.
+        struct Facet: Hashable { var market: Int32; var model: Int32; var variant: Int32 }
         var facetOf: [Facet: Int32] = [:]
         var facetOfTarget = [Int32](repeating: 0, count: plan.targets.count)
         var facets: [Facet] = []
-        for (t, v) in plan.targets.enumerated() {
-            let f = Facet(market: rows.market[Int(v)], model: rows.model[Int(v)], variant: rows.variant[Int(v)])
+        for (t, i) in plan.targets.enumerated() {
+            let i = Int(i)
+            let f = Facet(market: cand.market[i], model: cand.model[i], variant: cand.variant[i])
             if let n = facetOf[f] {
                 facetOfTarget[t] = n
             } else {
@@ -85,11 +127,12 @@ extension Campaigns {
                 facetOfTarget[t] = n
             }
         }
+        func text(_ i: Int32) -> String { texts[Int(i)] }
         let sorted = facets.indices.sorted { a, b in
             let x = facets[a], y = facets[b]
-            if x.market != y.market { return x.market < y.market }
-            if x.model != y.model { return x.model < y.model }
-            return x.variant < y.variant
+            if x.market != y.market { return text(x.market) < text(y.market) }
+            if x.model != y.model { return text(x.model) < text(y.model) }
+            return text(x.variant) < text(y.variant)
         }
         var rank = [Int32](repeating: 0, count: facets.count)
         var groupOfFacet = [Int32](repeating: 0, count: facets.count)
@@ -108,6 +151,8 @@ extension Campaigns {
 
         var regionOf: [String: String] = [:]
         for r in c.spec.regions { for m in r.markets { regionOf[m] = r.name } }
+        // Per text: the region of the market it names (texts that are no market: none).
+        let regionOfText = texts.map { regionOf[$0] }
 
         let target = try db.prepare("""
             INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, region, state)
@@ -127,26 +172,21 @@ extension Campaigns {
                 waveLeft = plan.waveSizes[wave]
             }
             waveLeft -= 1
-            let v = Int(plan.targets[Int(t)])
-            let market = rows.market[v]
-            try target.bind(2, rows.vehicleID[v]).bind(3, rows.vin[v]).bind(4, Int64(ord)).bind(5, Int64(wave))
-                .bind(6, market).bind(7, rows.model[v]).bind(8, rows.variant[v]).bind(9, regionOf[market]).run()
-            let targetID = db.lastInsertRowID
-            ecu.bind(1, targetID)
-            let mask = plan.applying[Int(t)]
-            for (p, package) in plan.packages.enumerated() where mask & (1 << UInt32(p)) != 0 {
-                let node = plan.nodeOfPackage[p]
-                let entries = plan.outcomes[p].entries
-                let nodeECUs = rows.ecus[node]
-                var e = Int(plan.entryStart[p][v])
-                let end = Int(plan.entryStart[p][v + 1])
-                ecu.bind(2, Int64(package.position)).bind(4, rows.nodes[node]).bind(8, package.manifest.toVersion)
-                while e < end {
-                    let k = Int(entries[e])
-                    try ecu.bind(3, nodeECUs.id[k]).bind(5, nodeECUs.slot[k]).bind(6, nodeECUs.hw[k])
-                        .bind(7, nodeECUs.sw[k]).run()
-                    e += 1
-                }
+            let i = Int(plan.targets[Int(t)])
+            let market = cand.market[i]
+            try target.bind(2, cand.vehicleID[i]).bind(3, cand.vin[i]).bind(4, Int64(ord)).bind(5, Int64(wave))
+                .bind(6, text(market)).bind(7, text(cand.model[i])).bind(8, text(cand.variant[i]))
+                .bind(9, regionOfText[Int(market)]).run()
+            ecu.bind(1, db.lastInsertRowID)
+            var e = Int(cand.ecuStart[i])
+            let end = Int(cand.ecuStart[i + 1])
+            while e < end {
+                let p = Int(cand.ecuPackage[e])
+                let package = plan.packages[p]
+                try ecu.bind(2, Int64(package.position)).bind(3, cand.ecuID[e]).bind(4, plan.nodes[plan.nodeOfPackage[p]])
+                    .bind(5, cand.ecuSlot[e]).bind(6, text(cand.ecuHW[e])).bind(7, text(cand.ecuSW[e]))
+                    .bind(8, package.manifest.toVersion).run()
+                e += 1
             }
             waveCounts[wave * facets.count + Int(rank[Int(facetOfTarget[Int(t)])]), default: 0] += 1
         }
@@ -159,8 +199,9 @@ extension Campaigns {
         for key in waveCounts.keys.sorted() {
             guard let n = waveCounts[key], facets.count > 0 else { continue }
             let f = facets[sorted[key % facets.count]]
-            counters.add(TargetFacets(wave: key / facets.count, market: f.market, region: regionOf[f.market],
-                                      model: f.model, variant: f.variant),
+            let market = text(f.market)
+            counters.add(TargetFacets(wave: key / facets.count, market: market, region: regionOf[market],
+                                      model: text(f.model), variant: text(f.variant)),
                          TargetStatus(state: .pending, final: false), by: n)
         }
         try counters.flush(db)

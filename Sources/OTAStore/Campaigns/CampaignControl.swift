@@ -65,6 +65,7 @@ public enum CampaignControl {
         }
         try act(db, actor: actor, now: now, campaign: id, signer: signer, "aborting a campaign") { (a) throws(OTAError) in
             try a.transition(.abort, reason: reason)
+            try CampaignPlanStore.drop(db, campaign: id)  // an aborted draft is never approved
             var cancelled: Int64 = 0
             let open = "'pending', 'queued', 'notified', 'accepted', 'deferred', 'downloading', 'downloaded', 'failed'"
             for w in 0..<max(a.waves.count, a.spec.waves.count) {

@@ -118,14 +118,18 @@ struct CampaignPlan {
     /// The only problem an admin may approve over: no `after-test`.
     var afterTestMissing = false
     var packages: [Package] = []
-    var rows = InventoryRows(nodes: [])
+    /// The campaign's ECU nodes, in package order, and each package's index among them.
+    var nodes: [String] = []
     var nodeOfPackage: [Int] = []
-    /// Per package: the outcomes, and for each vehicle the first of its entries (count + 1).
-    var outcomes: [PackageOutcomes] = []
-    var entryStart: [[Int32]] = []
-    /// Targets (vehicle indices, snapshot order) and, for each, a bit per applying package.
+    /// Whether the inventory was resolved (every package of the spec exists).
+    var resolved = false
+    /// The inventory generation the candidates describe.
+    var inventory: Int64 = 0
+    /// Whether the candidates are validation's kept plan rather than a fresh resolution.
+    var reused = false
+    var candidates = TargetCandidates()
+    /// Targets: candidate indices, in snapshot order.
     var targets: [Int32] = []
-    var applying: [UInt32] = []
     /// Reason => vehicles excluded, sorted by reason.
     var excluded: [(String, Int64)] = []
     var waveSizes: [Int] = []
@@ -133,8 +137,11 @@ struct CampaignPlan {
     var blockingProblems: [String] { problems }
 
     /// Every check of validation (design §2): the packages, the spec's own consistency, the
-    /// test campaign it follows, and the targets from the inventory.
-    static func make(_ db: SQLiteConnection, _ c: CampaignRecord, from: Int64, now: Int64) throws(OTAError) -> CampaignPlan {
+    /// test campaign it follows, and the targets from the inventory. With `reuse`, the
+    /// candidates come from validation's kept plan when it still describes the inventory
+    /// (`CampaignPlanStore`), else from a fresh export and resolution.
+    static func make(_ db: SQLiteConnection, _ c: CampaignRecord, from: Int64, now: Int64,
+                     reuse: Bool = false) throws(OTAError) -> CampaignPlan {
         try db.read { () throws(OTAError) -> CampaignPlan in
             var plan = CampaignPlan()
             let spec = c.spec
@@ -142,7 +149,16 @@ struct CampaignPlan {
             plan.problems += CampaignSpecChecks.problems(spec, from: from)
             try plan.checkAfterTest(db, spec)
             if plan.packages.count == spec.packages.count {
-                try plan.resolve(db, spec, campaign: c.id, now: now)
+                plan.resolved = true
+                plan.inventory = try InventoryGeneration.current(db)
+                if reuse, let kept = try CampaignPlanStore.load(db, campaign: c.id, inventory: plan.inventory,
+                                                                 packages: plan.packages.map { $0.id }) {
+                    plan.candidates = kept
+                    plan.reused = true
+                } else {
+                    try plan.resolve(db, spec, now: now)
+                }
+                try plan.select(db, spec, campaign: c.id)
                 let waves = CampaignSpecChecks.waveSizes(spec, targets: plan.targets.count)
                 plan.waveSizes = waves.sizes
                 plan.problems += waves.problems
@@ -173,7 +189,6 @@ struct CampaignPlan {
             return true
         }
         packages = loaded
-        var nodes: [String] = []
         for (i, p) in packages.enumerated() {
             if p.state != PackageState.approved.rawValue && p.state != PackageState.released.rawValue {
                 problems.append("packages[\(i)]: package \(p.id) is \(p.state); it must be approved or released")
@@ -192,7 +207,6 @@ struct CampaignPlan {
                 }
             }
         }
-        rows = InventoryRows(nodes: nodes)
     }
 
     mutating func checkAfterTest(_ db: SQLiteConnection, _ spec: CampaignSpec) throws(OTAError) {
@@ -251,7 +265,10 @@ struct CampaignPlan {
         return a.filter { b.contains($0) }
     }
 
-    mutating func resolve(_ db: SQLiteConnection, _ spec: CampaignSpec, campaign: Int64, now: Int64) throws(OTAError) {
+    /// Exports the inventory and resolves each package's rule over it (in the caller's read
+    /// snapshot, the one `inventory` was read in): the candidates.
+    mutating func resolve(_ db: SQLiteConnection, _ spec: CampaignSpec, now: Int64) throws(OTAError) {
+        var rows = InventoryRows(nodes: nodes)
         let snapshot = try rows.export(db, now: max(now, 0))
         let narrowing: TargetRule?
         if case .map(let pairs)? = spec.rule {
@@ -266,8 +283,8 @@ struct CampaignPlan {
             regionMarkets = all
         }
         let vehicles = rows.vehicleID.count
-        outcomes = []
-        entryStart = []
+        var outcomes: [PackageOutcomes] = []
+        var entryStart: [[Int32]] = []
         for (i, p) in packages.enumerated() {
             let rule = Self.rule(for: p, index: i, packages: packages, narrowing: narrowing, regionMarkets: regionMarkets)
             var sink = PackageOutcomes(ecus: rows.ecus[nodeOfPackage[i]], vehicles: vehicles)
@@ -288,13 +305,13 @@ struct CampaignPlan {
             outcomes.append(sink)
             entryStart.append(start)
         }
-        try combine(db, spec, campaign: campaign)
+        candidates = TargetCandidates(rows: rows, outcomes: outcomes, entryStart: entryStart, nodeOfPackage: nodeOfPackage)
     }
 
-    /// A vehicle is a target when every package applies or is already installed (the
-    /// resolver's "up-to-date") and at least one applies; then the test fleet and vehicles
-    /// busy in another active campaign for one of the same nodes are left out.
-    mutating func combine(_ db: SQLiteConnection, _ spec: CampaignSpec, campaign: Int64) throws(OTAError) {
+    /// The targets among the candidates: in a test campaign only vehicles of the test fleet,
+    /// and never vehicles busy in another active campaign for one of the same nodes. Both
+    /// read the tables of the moment, so a kept plan is as current as a fresh resolution.
+    mutating func select(_ db: SQLiteConnection, _ spec: CampaignSpec, campaign: Int64) throws(OTAError) {
         var testFleet = Set<Int64>()
         if spec.test {
             try db.prepare("SELECT vehicle_id FROM test_fleet").forEachRow { (r) throws(OTAError) -> Bool in
@@ -303,7 +320,7 @@ struct CampaignPlan {
             }
         }
         var busy: [Int64: UInt32] = [:]  // vehicle id => a bit per campaign node
-        let nodes = rows.nodes
+        let nodes = self.nodes
         try db.prepare("""
             SELECT t.vehicle_id, te.node FROM campaigns c
             JOIN targets t ON t.campaign_id = c.id JOIN target_ecus te ON te.target_id = t.id
@@ -314,43 +331,31 @@ struct CampaignPlan {
                 }
                 return true
             }
-        var counts = [Int64](repeating: 0, count: ExclusionReason.all.count)
-        var testFleetOut: Int64 = 0, busyOut: Int64 = 0, allInstalled: Int64 = 0
-        let upToDate = Int8(ExclusionReason.upToDate.rawValue)
+        var testFleetOut: Int64 = 0, busyOut: Int64 = 0
         targets = []
-        applying = []
-        for v in 0..<rows.vehicleID.count {
-            var mask: UInt32 = 0
-            var nodeMask: UInt32 = 0
-            var reason: Int8 = -1
-            for p in outcomes.indices {
-                let s = outcomes[p].status[v]
-                if s == PackageOutcomes.targeted {
-                    mask |= 1 << UInt32(p)
-                    nodeMask |= 1 << UInt32(nodeOfPackage[p])
-                } else if s != upToDate && reason < 0 {
-                    reason = s
-                }
-            }
-            if reason >= 0 {
-                counts[Int(reason)] += 1
-            } else if mask == 0 {
-                allInstalled += 1
-            } else if spec.test && !testFleet.contains(rows.vehicleID[v]) {
+        let c = candidates
+        for t in 0..<c.count {
+            let vehicle = c.vehicleID[t]
+            if spec.test && !testFleet.contains(vehicle) {
                 testFleetOut += 1
-            } else if let b = busy[rows.vehicleID[v]], b & nodeMask != 0 {
+            } else if let b = busy[vehicle], b & nodeMask(c.applying[t]) != 0 {
                 busyOut += 1
             } else {
-                targets.append(Int32(v))
-                applying.append(mask)
+                targets.append(Int32(t))
             }
         }
-        counts[ExclusionReason.upToDate.rawValue] += allInstalled
         var out: [(String, Int64)] = []
-        for r in ExclusionReason.all where counts[r.rawValue] > 0 { out.append((r.name, counts[r.rawValue])) }
+        for r in ExclusionReason.all where c.excluded[r.rawValue] > 0 { out.append((r.name, c.excluded[r.rawValue])) }
         if testFleetOut > 0 { out.append(("test-fleet", testFleetOut)) }
         if busyOut > 0 { out.append(("busy", busyOut)) }
         excluded = out.sorted { $0.0 < $1.0 }
+    }
+
+    /// The nodes (bits by index in `nodes`) of the packages in `applying`.
+    func nodeMask(_ applying: UInt32) -> UInt32 {
+        var mask: UInt32 = 0
+        for p in nodeOfPackage.indices where applying & (1 << UInt32(p)) != 0 { mask |= 1 << UInt32(nodeOfPackage[p]) }
+        return mask
     }
 
     /// The exclusions as a CBOR map {reason => uint}.

@@ -41,9 +41,11 @@ public struct CampaignRow: Equatable {
         return try read(s)
     }
 
-    /// The campaign's parsed spec (its stored canonical CBOR).
+    /// The campaign's parsed spec as running it needs it: the working spec kept at approval
+    /// (the spec without its rule), or the whole stored spec when there is none (a draft,
+    /// a campaign approved before migration 8).
     public static func spec(_ db: SQLiteConnection, id: Int64) throws(OTAError) -> CampaignSpec {
-        guard let bytes = try db.prepare("SELECT spec FROM campaigns WHERE id = ?").bind(1, id)
+        guard let bytes = try db.prepare("SELECT coalesce(working_spec, spec) FROM campaigns WHERE id = ?").bind(1, id)
             .firstRow({ $0.blob(0) }) ?? nil else {
             throw .notFound("no campaign with id \(id)")
         }

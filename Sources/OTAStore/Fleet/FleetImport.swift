@@ -54,6 +54,9 @@ public enum FleetImport {
             guard digest.finish() == checked.digest else { throw changed("a vehicle's fields differ") }
             try report(progress, total, total, "at the end")
             let summary = writer.summary
+            // Every write of the writer counts as added or changed: plans resolved before
+            // this import no longer describe the inventory.
+            if summary.added > 0 || summary.changed > 0 { try InventoryGeneration.bump(db) }
             let encoded = summary.encode()
             try Audit.append(db, at: now, actor: actor, action: "fleet.import",
                              subject: "snapshot:\(summary.snapshotTime)", detail: encoded)

@@ -7,8 +7,22 @@ import OTACore
 /// the vehicle document read through here, so a tampered store never reaches an output.
 struct StoredRow {
     let s: Statement
+    let label: RowName
+
+    init(s: Statement, name: String) {
+        self.s = s
+        label = .text(name)
+    }
+
+    /// A row named by its ids: the text is made only when a message needs it (the export
+    /// reads every row, and almost never finds one to report).
+    init(s: Statement, _ label: RowName) {
+        self.s = s
+        self.label = label
+    }
+
     /// "vehicle row 7 (VIN ...)", "ECU row 12 of vehicle row 7": prefixed to every message.
-    let name: String
+    var name: String { label.text }
 
     func corrupt(_ column: String, _ problem: String) -> OTAError {
         .corrupt("stored \(name): \(column) \(problem)")
@@ -61,5 +75,23 @@ struct StoredRow {
     /// The attributes (column `c`): NULL, or a CBOR map of text keys to tstr / int / bool.
     func attributes(_ c: Int32) throws(OTAError) -> [SnapshotAttribute] {
         try StoredAttributes.decode(s.blob(c), row: name)
+    }
+}
+
+/// What a `StoredRow`'s messages call the row.
+enum RowName {
+    case text(String)
+    /// A vehicle row, with its VIN once that has been read.
+    case vehicle(id: Int64, vin: String?)
+    case ecu(id: Int64, vehicle: Int64)
+
+    var text: String {
+        switch self {
+        case .text(let t): return t
+        case .vehicle(let id, let vin):
+            guard let vin else { return "vehicle row \(id)" }
+            return "vehicle row \(id) (VIN \(VIN.quoted(vin)))"
+        case .ecu(let id, let vehicle): return "ECU row \(id) of vehicle row \(vehicle)"
+        }
     }
 }

@@ -195,7 +195,9 @@ final class IngestCampaign {
     }
 
     static func load(_ db: SQLiteConnection, id: Int64) throws(OTAError) -> IngestCampaign? {
-        let s = try db.prepare("SELECT state, spec FROM campaigns WHERE id = ?").bind(1, id)
+        // The working spec (without the rule, which ingestion never reads) when approval
+        // kept one: a rule may list a million VINs.
+        let s = try db.prepare("SELECT state, coalesce(working_spec, spec) FROM campaigns WHERE id = ?").bind(1, id)
         guard let row = try s.firstRow({ r in (r.text(0), r.blob(1)) }) else { return nil }
         guard let text = row.0, let state = CampaignState(rawValue: text) else {
             throw .corrupt("campaign \(id): unknown state '\(row.0 ?? "NULL")' in the store")

@@ -35,6 +35,7 @@ enum ReportedInventory {
             changed = true
         }
         if changed {
+            try InventoryGeneration.bump(db)
             try db.prepare("UPDATE vehicles SET updated = max(updated, ?), seen = max(seen, ?) WHERE id = ?")
                 .bind(1, now).bind(2, now).bind(3, vehicle).run()
         } else {
