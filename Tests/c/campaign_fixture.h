@@ -4,6 +4,8 @@
 #define OTA_TEST_CAMPAIGN_FIXTURE_H
 
 #include <sodium.h>
+#include <stdio.h>
+#include "ota.h"
 #include "cbor_stream.h"
 
 #define NOW 1700000000
@@ -44,6 +46,24 @@ static size_t manifest(enc *e) {
   kv(e, "uri", "s3://ota/bcm.bin");
   kv(e, "release-notes", "Fixed."); ku(e, "release-counter", 1);
   return e->n;
+}
+
+/* Registers manifest() as eve, verifies its file (written to `file` and removed again),
+ * validates it and has ann approve it: the released package's id, or 0 when a step fails
+ * (then ota_errmsg(db) says which). */
+static int64_t release_package(ota_db *db, enc *e, const char *file) {
+  int64_t package = 0;
+  FILE *f = fopen(file, "wb");
+  if (f == NULL) return 0;
+  size_t wrote = fwrite(content, 1, sizeof content - 1, f);
+  fclose(f);
+  int ok = wrote == sizeof content - 1 &&
+           ota_package_register(db, "eve", NOW, e->b, manifest(e), &package) == OTA_OK &&
+           ota_package_verify_file(db, "eve", NOW, package, "bcm.bin", file) == OTA_OK &&
+           ota_package_validate(db, "eve", NOW, package) == OTA_OK &&
+           ota_package_approve(db, "ann", NOW, package) == OTA_OK;
+  remove(file);
+  return ok ? package : 0;
 }
 
 #endif

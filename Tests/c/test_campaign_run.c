@@ -161,15 +161,8 @@ int main(void) {
   ota_buf out = {NULL, 0};
   CHECK(ota_fleet_import(db, "eve", NOW, e.b, snapshot(&e), NULL, NULL, &out) == OTA_OK);
   ota_buf_free(&out);
-  FILE *f = fopen("test_campaign_run_bcm.bin", "wb");
-  CHECK(f != NULL);
-  if (f) { fwrite(content, 1, sizeof content - 1, f); fclose(f); }
-  int64_t package = 0;
-  CHECK(ota_package_register(db, "eve", NOW, e.b, manifest(&e), &package) == OTA_OK);
-  CHECK(ota_package_verify_file(db, "eve", NOW, package, "bcm.bin", "test_campaign_run_bcm.bin") == OTA_OK);
-  CHECK(ota_package_validate(db, "eve", NOW, package) == OTA_OK);
-  CHECK(ota_package_approve(db, "ann", NOW, package) == OTA_OK);
-  remove("test_campaign_run_bcm.bin");
+  int64_t package = release_package(db, &e, "test_campaign_run_bcm.bin");
+  CHECK(package > 0);
   e.n = 0; head(&e, 4, 2); txt(&e, VIN1); txt(&e, VIN2);
   CHECK(ota_test_fleet_add(db, "eve", NOW, e.b, e.n) == OTA_OK);
 

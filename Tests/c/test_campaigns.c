@@ -54,15 +54,8 @@ int main(void) {
   CHECK(ota_fleet_import(db, "eve", NOW, e.b, snapshot(&e), NULL, NULL, &out) == OTA_OK);
   ota_buf_free(&out);
 
-  FILE *f = fopen("test_campaigns_bcm.bin", "wb");
-  CHECK(f != NULL);
-  if (f) { fwrite(content, 1, sizeof content - 1, f); fclose(f); }
-  int64_t package = 0;
-  CHECK(ota_package_register(db, "eve", NOW, e.b, manifest(&e), &package) == OTA_OK);
-  CHECK(ota_package_verify_file(db, "eve", NOW, package, "bcm.bin", "test_campaigns_bcm.bin") == OTA_OK);
-  CHECK(ota_package_validate(db, "eve", NOW, package) == OTA_OK);
-  CHECK(ota_package_approve(db, "ann", NOW, package) == OTA_OK);
-  remove("test_campaigns_bcm.bin");
+  int64_t package = release_package(db, &e, "test_campaigns_bcm.bin");
+  CHECK(package > 0);
 
   /* create: argument and spec errors */
   int64_t id = -1;

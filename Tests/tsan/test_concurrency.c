@@ -733,15 +733,8 @@ static void setup(void) {
   ota_buf_free(&out);
   cb_free(&snap);
 
-  FILE *f = fopen("bcm.bin", "wb");
-  CHECK(f != NULL);
-  if (f) { fwrite(content, 1, sizeof content - 1, f); fclose(f); }
-  int64_t package = 0;
-  CHECK(ota_package_register(db, "eve", NOW, e.b, manifest(&e), &package) == OTA_OK);
-  CHECK(ota_package_verify_file(db, "eve", NOW, package, "bcm.bin", "bcm.bin") == OTA_OK);
-  CHECK(ota_package_validate(db, "eve", NOW, package) == OTA_OK);
-  CHECK(ota_package_approve(db, "ann", NOW, package) == OTA_OK);
-  unlink("bcm.bin");
+  int64_t package = release_package(db, &e, "bcm.bin");
+  CHECK(package > 0);
 
   cbor_item_t *vins = cb_array_of(N_CAMP);
   char vin[18];
