@@ -194,7 +194,7 @@ demo: deps
 # libFuzzer sees the Swift code's branches and ASan its memory accesses; FUZZ_LIB=build/libota.a
 # fuzzes the shipped archive instead (quicker to build, but blind). `make fuzz FUZZ_TIME=60`
 # runs each target that long, `make fuzz FUZZ_RUNS=10000000` each until that many executions;
-# `make fuzz-ci` replays fuzz/regressions/ and the seed corpora and then runs each target
+# `make fuzz-ci` replays fuzz/regressions/ and the committed corpora, then runs each target
 # FUZZ_CI_TIME seconds, niced. Targets of calls the archive does not have yet (campaigns, status
 # ingestion) are left out. Crashes land in build/fuzz/crashes/<target>/.
 FUZZ_CC   ?= /opt/swift/usr/bin/clang
