@@ -11,7 +11,10 @@
  *     for a failed ota_open it is ota_last_errmsg(). Messages say what was wrong and where.
  *   - Inputs come first, as (const uint8_t *data, size_t len) pairs for CBOR documents;
  *     outputs come last and are named out. Times are int64_t Unix seconds named now: the
- *     library never reads a clock, so every result is reproducible.
+ *     library never reads a clock, so every result is reproducible. A now outside
+ *     0...253402300799 (1970 to the end of 9999) is OTA_BADINPUT for every call, before
+ *     anything is read or written; times inside documents (a campaign's start and end) have
+ *     the same range.
  *   - Bytes the library returns are in an ota_buf that the caller releases with ota_buf_free;
  *     never free() them yourself. Borrowed pointers (messages) have their lifetime documented.
  *   - Every call with an ota_buf out sets it to {NULL, 0} first, before any check (also when
@@ -170,8 +173,8 @@ int ota_open(const char *path, ota_db **out);
 
 /* ota_open with options; opts may be NULL (the defaults). Also returns OTA_MISUSE for an
  * unknown opts->version or unknown flags, OTA_BADINPUT for a bootstrap_admin that is not a
- * valid identity (checked before the file is touched), and OTA_NOTFOUND with
- * OTA_OPEN_MUSTEXIST. */
+ * valid identity or an opts->now outside 0...253402300799 (both checked before the file is
+ * touched), and OTA_NOTFOUND with OTA_OPEN_MUSTEXIST. */
 int ota_open_ex(const char *path, const ota_open_options *opts, ota_db **out);
 
 /* Closes the handle and frees everything it owns (messages returned by ota_errmsg included).
@@ -723,9 +726,15 @@ int ota_test_fleet_remove(ota_db *db, const char *actor, int64_t now, const uint
  * campaign-vehicles.cddl)
  *
  * Vehicles publish status reports on ota/v1/vehicles/{vin}/status; the host's gateway hands
- * them to libota as received. Every report is kept in the store as received (the first 1,000
- * per vehicle and campaign; later ones are rejected with reason "quota", counted on the target
- * and not kept), with what became of it:
+ * them to libota as received. Every report is kept in the store as received, with what became
+ * of it, within two bounds: for a target, the first 1,000 reports of the vehicle in the
+ * campaign (later ones are rejected with reason "quota", counted on the target and not kept);
+ * and reports that reach no target (unreadable, for an unknown vehicle or campaign or a
+ * vehicle that is not a target, or not signed by the vehicle's key: those are not the
+ * vehicle's, so they neither move its target nor use up its quota) the first 10,000 of each
+ * UTC day of now, and none larger than 65,792 bytes (64 KiB + 256: no report is larger).
+ * A report beyond a bound gets the result it would have had, with "not kept" in its detail;
+ * the call's audit entry counts them ("not-kept"). The results:
  *   "applied"    the target moved (or stayed: download progress) as the report says;
  *   "duplicate"  the same seq as the newest applied report: nothing changes (idempotent);
  *   "stale"      older than the newest applied report: kept, not applied;
@@ -735,12 +744,16 @@ int ota_test_fleet_remove(ota_db *db, const char *actor, int64_t now, const uint
  *                "transition" (the target cannot move so; "detail" names both states),
  *                "signature" (the vehicle has a key and the report is not a COSE_Sign1 that
  *                verifies with it), "quota", "unverified" ("installed" without versions).
- * "installed" counts as succeeded only when the reported ecus carry every targeted ECU's
- * `to` version (and hardware); otherwise the target fails with reason "verification", and
- * only the ECUs not verified are offered again on a retry. A verified install (and a
- * "rolled-back" report's versions) is written into the fleet inventory with ECU history
- * source "campaign:<id>" at `now`, and the vehicle's seen time moves to `now`, so a snapshot
- * taken before `now` and imported later leaves the reported versions alone.
+ * "installed" counts as succeeded only when every targeted ECU is verified: its `to` version
+ * (and hardware) is in this report's ecus, or was in an earlier report's and this one does
+ * not name it on another version (a version proved once stands until a report shows the ECU
+ * on another one, which unverifies it). Otherwise the target fails with reason
+ * "verification", and only the ECUs not verified are offered again on a retry (all of them
+ * when every one is verified, for a failure the versions do not explain). A verified
+ * version (and a "rolled-back" report's versions, and the version a report shows for an ECU
+ * verified before) is written into the fleet inventory with ECU history source
+ * "campaign:<id>" at `now`, and the vehicle's seen time moves to `now`, so a snapshot taken
+ * before `now` and imported later leaves the reported versions alone.
  * Result documents: {"result": text, ? "reason": text, ? "detail": text, ? "state": the
  * target's state after the report}.
  * ------------------------------------------------------------------------------------- */
@@ -763,8 +776,9 @@ int ota_vehicle_set_key(ota_db *db, const char *actor, int64_t now, const char *
  * Durability: when OTA_OK is returned, the report and its effects are on disk (the commit
  * runs with synchronous = FULL) unless the handle was opened with OTA_OPEN_FAST_INGEST.
  * Errors: OTA_MISUSE (db, actor or topic NULL; report NULL with len > 0), OTA_BADINPUT
- *         (actor, topic not UTF-8), OTA_DENIED (not a gateway), OTA_CORRUPT (a stored spec or
- *         target cannot be read), OTA_STORE (nothing was kept: the transaction rolled back).
+ *         (actor, topic not UTF-8, now), OTA_DENIED (not a gateway), OTA_CORRUPT (a stored
+ *         spec or target cannot be read), OTA_STORE, OTA_NOMEM. On any error nothing was
+ *         kept (the transaction rolled back; the result is allocated before the commit).
  * Threads: the handle's thread. */
 int ota_status_ingest(ota_db *db, const char *actor, int64_t now, const char *topic,
                       const uint8_t *report, size_t len, ota_buf *out);
@@ -914,7 +928,7 @@ int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, c
  * Errors: OTA_MISUSE (db, actor or out NULL; no signer on the handle when the step has to
  *         send something), OTA_BADINPUT (actor; negative id), OTA_DENIED, OTA_NOTFOUND,
  *         OTA_CORRUPT, OTA_IO (signer callback), OTA_STORE, OTA_NOMEM. On any error the
- *         whole step is rolled back. */
+ *         whole step is rolled back (the result is allocated before the commit). */
 int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ota_buf *out);
 
 /* Up to limit (1 to 100000) pending outbox messages, oldest first, as a CBOR array of

@@ -21,17 +21,27 @@ enum Arguments {
         return s
     }
 
-    /// A borrowed (data, len) input; NULL is allowed only with len 0.
+    /// A borrowed (data, len) input; NULL is allowed only with len 0 (NULL with any other
+    /// length is the caller's mistake, OTA_MISUSE, whatever the length).
     static func bytes(_ p: UnsafePointer<UInt8>?, _ len: Int, _ name: String) throws(OTAError) -> UnsafeRawBufferPointer {
+        guard let p else {
+            guard len == 0 else { throw .misuse("\(name) is NULL but its length is \(UInt(bitPattern: len))") }
+            return UnsafeRawBufferPointer(start: nil, count: 0)
+        }
         // size_t arrives as Int: a length above Int.max (a negative or garbage size_t) is negative here.
         guard len >= 0, len <= maxDocumentBytes else {
             throw .badInput("\(name) length \(UInt(bitPattern: len)) exceeds \(maxDocumentBytes) bytes")
         }
-        guard let p else {
-            guard len == 0 else { throw .misuse("\(name) is NULL but its length is \(len)") }
-            return UnsafeRawBufferPointer(start: nil, count: 0)
-        }
         return UnsafeRawBufferPointer(start: p, count: len)
+    }
+
+    /// The caller's clock: Unix seconds from 1970 to the end of 9999 (`UnixTime.range`), so
+    /// that no time the library adds to it or divides can overflow.
+    static func now(_ now: Int64) throws(OTAError) -> Int64 {
+        guard UnixTime.range.contains(now) else {
+            throw .badInput("now \(now) is not a time from 1970 to 9999 (0...\(UnixTime.range.upperBound) Unix seconds)")
+        }
+        return now
     }
 
     /// A scalar or fixed-size output (never an `ota_buf`: those go through `onHandle(_:out:)`,

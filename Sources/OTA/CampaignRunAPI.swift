@@ -6,6 +6,7 @@ import OTAStore
 public func ota_campaign_start(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try CampaignControl.start(h.store.db, actor: try Arguments.actor(actor), now: now, campaign: id, signer: h.signer)
     }
 }
@@ -14,6 +15,7 @@ public func ota_campaign_start(_ db: OpaquePointer?, _ actor: UnsafePointer<CCha
 public func ota_campaign_pause(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try CampaignControl.pause(h.store.db, actor: try Arguments.actor(actor), now: now, campaign: id, signer: h.signer)
     }
 }
@@ -22,6 +24,7 @@ public func ota_campaign_pause(_ db: OpaquePointer?, _ actor: UnsafePointer<CCha
 public func ota_campaign_resume(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                 _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try CampaignControl.resume(h.store.db, actor: try Arguments.actor(actor), now: now, campaign: id, signer: h.signer)
     }
 }
@@ -30,6 +33,7 @@ public func ota_campaign_resume(_ db: OpaquePointer?, _ actor: UnsafePointer<CCh
 public func ota_campaign_abort(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                _ id: Int64, _ reason: UnsafePointer<CChar>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let reason = try Arguments.string(reason, "reason")
         try CampaignControl.abort(h.store.db, actor: actor, now: now, campaign: id, reason: reason, signer: h.signer)
@@ -40,9 +44,14 @@ public func ota_campaign_abort(_ db: OpaquePointer?, _ actor: UnsafePointer<CCha
 public func ota_campaign_step(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                               _ id: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
     onHandle(db, out: out) { (h, out) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         guard id >= 0 else { throw .badInput("campaign id \(id) is negative (0 steps every due campaign)") }
-        try give(CampaignStep.run(h.store.db, actor: actor, now: now, campaign: id, signer: h.signer), to: out)
+        // The result's buffer is allocated before COMMIT; after it, it is only handed over.
+        let pending = try CampaignStep.run(h.store.db, actor: actor, now: now, campaign: id, signer: h.signer) {
+            (r) throws(OTAError) -> PendingResult in try PendingResult(r)
+        }
+        pending.hand(to: out)
     }
 }
 

@@ -7,6 +7,7 @@ public func ota_campaign_create(_ db: OpaquePointer?, _ actor: UnsafePointer<CCh
                                 _ spec: UnsafePointer<UInt8>?, _ len: Int,
                                 _ id: UnsafeMutablePointer<Int64>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let out = try Arguments.out(id, "id")
         let bytes = try Arguments.bytes(spec, len, "spec")
@@ -25,6 +26,7 @@ public func ota_campaign_validate(_ db: OpaquePointer?, _ id: Int64, _ out: Unsa
 public func ota_campaign_approve(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                  _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try Campaigns.approve(h.store.db, actor: try Arguments.actor(actor), now: now, campaign: id)
     }
 }
@@ -49,6 +51,7 @@ public func ota_campaign_list(_ db: OpaquePointer?, _ filter: UnsafePointer<UInt
 public func ota_test_fleet_add(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                _ vins: UnsafePointer<UInt8>?, _ len: Int) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         try TestFleet.add(h.store.db, actor: actor, now: now, vins: try Arguments.bytes(vins, len, "vins"))
     }
@@ -58,6 +61,7 @@ public func ota_test_fleet_add(_ db: OpaquePointer?, _ actor: UnsafePointer<CCha
 public func ota_test_fleet_remove(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                   _ vins: UnsafePointer<UInt8>?, _ len: Int) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         try TestFleet.remove(h.store.db, actor: actor, now: now, vins: try Arguments.bytes(vins, len, "vins"))
     }

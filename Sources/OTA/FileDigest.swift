@@ -18,6 +18,7 @@ struct FileDigest {
     /// mismatch whatever follows.
     static func measure(path: UnsafePointer<CChar>, shown: String,
                         limit: Int64 = Int64.max - 1) throws(OTAError) -> FileDigest {
+        let limit = min(limit, Int64.max - 1)  // a declared size of Int64.max: size stays countable
         let file = try InputFile.open(path, shown: "'\(shown)'", devices: true)
         defer { file.closeFile() }
         let block = UnsafeMutableRawPointer.allocate(byteCount: blockBytes, alignment: 16)
@@ -26,7 +27,8 @@ struct FileDigest {
         var size: Int64 = 0
         while size <= limit {
             // Never read (much) past the limit: one byte more tells that the file is longer.
-            let wanted = Int(min(Int64(blockBytes), limit - size + 1))
+            // (limit - size >= 0 here; adding the one byte after the min cannot overflow.)
+            let wanted = Int(min(Int64(blockBytes) - 1, limit - size)) + 1
             let n = read(file.fd, block, wanted)
             if n < 0 {
                 if ota_errno() == EINTR { continue }

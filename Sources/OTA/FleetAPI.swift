@@ -8,6 +8,7 @@ public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>
                              _ snapshot: UnsafePointer<UInt8>?, _ len: Int, _ progress: ota_progress_fn?,
                              _ ctx: UnsafeMutableRawPointer?, _ summary: UnsafeMutablePointer<ota_buf>?) -> Int32 {
     onHandle(db, optionalOut: summary) { (h, summary) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let bytes = try Arguments.bytes(snapshot, len, "snapshot")
         let report: ImportProgress = { done, total in
@@ -28,6 +29,7 @@ public func ota_fleet_import(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>
 @c @implementation
 public func ota_fleet_export(_ db: OpaquePointer?, _ now: Int64, _ out: UnsafeMutablePointer<ota_buf>?) -> Int32 {
     onHandle(db, out: out) { (h, out) throws(OTAError) in
+        let now = try Arguments.now(now)
         let encoder = try FleetExport.encoder(h.store.db, now: now)
         // Joined straight into the caller's buffer: a large fleet is not copied once more.
         try give(encoder.header(), encoder.vehicles, to: out)

@@ -36,7 +36,7 @@ enum OpenOptions {
         if o.bootstrap_admin != nil {
             options.bootstrapAdmin = try Arguments.identity(o.bootstrap_admin, "bootstrap_admin")
         }
-        options.now = o.now
+        options.now = try Arguments.now(o.now)
         return (options, o.flags & UInt32(OTA_OPEN_FAST_INGEST) != 0)
     }
 

@@ -7,6 +7,7 @@ public func ota_package_register(_ db: OpaquePointer?, _ actor: UnsafePointer<CC
                                  _ manifest: UnsafePointer<UInt8>?, _ len: Int,
                                  _ id: UnsafeMutablePointer<Int64>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let out = try Arguments.out(id, "id")
         let bytes = try Arguments.bytes(manifest, len, "manifest")
@@ -35,6 +36,7 @@ public func ota_package_verify_file(_ db: OpaquePointer?, _ actor: UnsafePointer
                                     _ id: Int64, _ name: UnsafePointer<CChar>?,
                                     _ path: UnsafePointer<CChar>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let name = try Arguments.string(name, "name")
         let shown = try Arguments.path(path, "path")
@@ -57,6 +59,7 @@ public func ota_package_verify_file(_ db: OpaquePointer?, _ actor: UnsafePointer
 public func ota_package_validate(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                  _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try Packages.validate(h.store.db, actor: try Arguments.actor(actor), now: now, package: id)
     }
 }
@@ -65,6 +68,7 @@ public func ota_package_validate(_ db: OpaquePointer?, _ actor: UnsafePointer<CC
 public func ota_package_approve(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                 _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try Packages.approve(h.store.db, actor: try Arguments.actor(actor), now: now, package: id,
                              signer: h.signer)
     }
@@ -74,6 +78,7 @@ public func ota_package_approve(_ db: OpaquePointer?, _ actor: UnsafePointer<CCh
 public func ota_package_release(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                 _ id: Int64) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         try Packages.release(h.store.db, actor: try Arguments.actor(actor), now: now, package: id)
     }
 }
@@ -82,6 +87,7 @@ public func ota_package_release(_ db: OpaquePointer?, _ actor: UnsafePointer<CCh
 public func ota_package_withdraw(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                                  _ id: Int64, _ reason: UnsafePointer<CChar>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let reason = try Arguments.string(reason, "reason")
         try Packages.withdraw(h.store.db, actor: actor, now: now, package: id, reason: reason)

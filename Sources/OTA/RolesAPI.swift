@@ -6,6 +6,7 @@ import OTAStore
 public func ota_grant(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                       _ who: UnsafePointer<CChar>?, _ role: UnsafePointer<CChar>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let who = try Arguments.identity(who, "who")
         let role = try Roles.named(try Arguments.identity(role, "role"))
@@ -17,6 +18,7 @@ public func ota_grant(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ no
 public func ota_revoke(_ db: OpaquePointer?, _ actor: UnsafePointer<CChar>?, _ now: Int64,
                        _ who: UnsafePointer<CChar>?, _ role: UnsafePointer<CChar>?) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
+        let now = try Arguments.now(now)
         let actor = try Arguments.actor(actor)
         let who = try Arguments.identity(who, "who")
         let role = try Roles.named(try Arguments.identity(role, "role"))

@@ -80,7 +80,11 @@ public enum CampaignSpecChecks {
     /// Whether `w` is open at some moment in [from, until).
     public static func opens(_ w: CampaignSpec.Window, from: Int64, until: Int64) -> Bool {
         guard until > from else { return false }
-        if until - from >= 8 * 86_400 { return !w.days.isEmpty }
+        // Past 8 days every weekday comes round; this also keeps the arithmetic below far
+        // from Int64's ends whatever the times (the parser keeps them in UnixTime.range).
+        let (span, overflow) = until.subtractingReportingOverflow(from)
+        if overflow || span >= 8 * 86_400 { return !w.days.isEmpty }
+        guard from > Int64.min / 2, until < Int64.max / 2 else { return false }
         let offset = Int64(w.utcOffsetMinutes) * 60
         // Local days from the one before `from` (a window from the evening before may still
         // be open) to the one holding `until`.

@@ -75,10 +75,16 @@ extension FieldChecks {
         return b
     }
 
-    /// A point in time: Unix seconds as an unsigned integer, or tagged as an epoch time (tag 1).
+    /// A point in time: Unix seconds as an unsigned integer, or tagged as an epoch time (tag 1),
+    /// at most the end of 9999 (`UnixTime.range`).
     public mutating func time(_ value: CBOR, _ path: String) -> Int64? {
         if case .tagged(1, let inner) = value { return time(inner, path) }
-        return count(value, path)
+        guard let t = count(value, path) else { return nil }
+        guard t <= UnixTime.range.upperBound else {
+            problems.add(path, "\(t) is after the end of 9999 (at most \(UnixTime.range.upperBound))")
+            return nil
+        }
+        return t
     }
 
     /// Hundredths as text: 1250 -> "12.5", 100 -> "1", 5 -> "0.05".

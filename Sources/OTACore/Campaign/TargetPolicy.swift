@@ -51,15 +51,22 @@ public enum TargetPolicy {
 
     /// Whether a failure with `reason` is retried, and when: nil when it is final.
     public static func retryAt(_ spec: CampaignSpec, reason: String?, retries: Int, now: Int64) -> Int64? {
-        guard let reason, reason != FailureReason.user.rawValue, retries < spec.retry.max,
+        guard let reason, reason != FailureReason.user.rawValue, retries >= 0, retries < spec.retry.max,
               spec.retry.reasons.contains(where: { $0.rawValue == reason }) else { return nil }
-        // backoff × (factor/100)^retries in integer arithmetic, saturating
-        var wait = spec.retry.backoff
-        for _ in 0..<retries {
-            let (m, overflow) = wait.multipliedReportingOverflow(by: Int64(spec.retry.factorHundredths))
-            wait = overflow ? Int64.max : m / 100
+        return add(now, backoff(spec.retry, retries: retries))
+    }
+
+    /// backoff × factor^retries seconds, rounded down: computed in microseconds, so that the
+    /// rounding of one retry does not compound into the next (1 s × 1.5^n is 1, 1, 2, 3, 5,
+    /// not 1, 1, 1, ...), saturating at about 292,000 years.
+    public static func backoff(_ retry: CampaignSpec.Retry, retries: Int) -> Int64 {
+        let micro: Int64 = 1_000_000
+        var wait = retry.backoff.multipliedReportingOverflow(by: micro)
+        for _ in 0..<max(retries, 0) where !wait.overflow {
+            let m = wait.partialValue.multipliedReportingOverflow(by: Int64(retry.factorHundredths))
+            wait = (m.partialValue / 100, m.overflow)
         }
-        return add(now, wait)
+        return wait.overflow ? Int64.max : wait.partialValue / micro
     }
 
     /// A deferral report: the number of deferrals after it, and whether it is still allowed

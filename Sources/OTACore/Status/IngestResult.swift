@@ -66,10 +66,13 @@ public struct IngestResult: Equatable, Sendable {
     }
 }
 
-/// The per-vehicle-and-campaign bound on kept reports.
+/// The bounds on kept reports.
 public enum StatusQuota {
     /// Reports kept for one target; later ones are rejected (`quota`), counted, not kept.
     public static let perTarget = 1000
+    /// Reports that reach no target (unreadable, for no known target, or not signed by the
+    /// vehicle's key) kept on one UTC day; later ones are counted, not kept.
+    public static let unattributedPerDay = 10_000
 }
 
 /// Status topics: `ota/v1/vehicles/{vin}/status`.

@@ -15,17 +15,23 @@ public enum TimeToSuccess {
     /// The median read from bucket counts: the upper bound of the bucket that holds the
     /// middle success (the last bucket's lower bound for the open one); nil with no success.
     public static func median(_ counts: [Int64]) -> Int64? {
+        // Counts come from merged documents too: negative ones count as none, sums saturate.
         var total: Int64 = 0
-        for n in counts { total += n }
+        for n in counts { total = saturatingAdd(total, max(n, 0)) }
         guard total > 0 else { return nil }
-        let middle = (total + 1) / 2
+        let middle = total / 2 + total % 2
         var seen: Int64 = 0
         for (i, n) in counts.enumerated() {
-            seen += n
+            seen = saturatingAdd(seen, max(n, 0))
             if seen >= middle {
                 return i < upperBounds.count ? upperBounds[i] : upperBounds[upperBounds.count - 1]
             }
         }
         return nil
+    }
+
+    private static func saturatingAdd(_ a: Int64, _ b: Int64) -> Int64 {
+        let (s, overflow) = a.addingReportingOverflow(b)
+        return overflow ? Int64.max : s
     }
 }

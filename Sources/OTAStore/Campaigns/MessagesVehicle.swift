@@ -72,29 +72,17 @@ struct CampaignMessenger {
                         topic: MessageTopics.events(campaign: campaign), payload: signed, retain: false, now: e.at)
     }
 
-    /// What `t` installs, in install order: its ECUs not yet verified (a retry after a
-    /// partial success offers only the missing ones).
+    /// What `t` installs, in install order (`TargetECUs.offered`).
     private mutating func updates(_ db: SQLiteConnection, _ t: TargetRecord) throws(OTAError) -> [VehicleMessage.Update] {
         let packages = try loadPackages(db)
         var out: [VehicleMessage.Update] = []
-        var missing: Int64?
-        try db.prepare("""
-            SELECT position, node, slot, hw, from_sw, to_sw FROM target_ecus
-            WHERE target_id = ? AND outcome <> 'verified' ORDER BY position, node, slot
-            """).bind(1, t.id)
-            .forEachRow { (r) throws(OTAError) -> Bool in
-                let position = r.int64(0)
-                guard let p = packages[position] else {
-                    missing = position
-                    return false
-                }
-                out.append(VehicleMessage.Update(
-                    node: r.text(1) ?? "", slot: r.int64(2), hw: r.text(3) ?? "", from: r.text(4) ?? "",
-                    to: r.text(5) ?? "", releaseCounter: p.releaseCounter, files: p.files, approval: p.approval))
-                return true
+        for e in try TargetECUs.offered(db, target: t.id) {
+            guard let p = packages[e.position] else {
+                throw .corrupt("campaign \(campaign): target \(t.vin) installs package position \(e.position), which the campaign does not have")
             }
-        if let missing {
-            throw .corrupt("campaign \(campaign): target \(t.vin) installs package position \(missing), which the campaign does not have")
+            out.append(VehicleMessage.Update(
+                node: e.node, slot: e.slot, hw: e.hw, from: e.fromSW, to: e.toSW,
+                releaseCounter: p.releaseCounter, files: p.files, approval: p.approval))
         }
         return out
     }

@@ -16,28 +16,41 @@ public enum CampaignStep {
     /// The step's CBOR result (docs/schemas/message.cddl `step-result`).
     public static func run(_ db: SQLiteConnection, actor: String, now: Int64, campaign id: Int64,
                            signer: Ed25519Signer?) throws(OTAError) -> [UInt8] {
-        try db.write { () throws(OTAError) -> [UInt8] in
-            try Roles.require(db, actor: actor, anyOf: roles, for: "stepping a campaign")
-            guard id == 0 else {
-                var m = CBORMapBuilder()
-                try step(db, actor: actor, now: now, campaign: id, signer: signer).write(to: &m)
-                return m.encoded
-            }
-            var outcomes: [Outcome] = []
-            for c in try dueCampaigns(db, now: now) {
-                outcomes.append(try step(db, actor: actor, now: now, campaign: c, signer: signer))
-            }
-            var tally = StepTally()
-            for o in outcomes { tally.add(o.tally) }
+        try run(db, actor: actor, now: now, campaign: id, signer: signer) { (r: [UInt8]) throws(OTAError) -> [UInt8] in r }
+    }
+
+    /// `run`, with `deliver` run on the result before the commit: what it allocates for the
+    /// caller is there before anything is on disk, so a failure of it (out of memory) rolls the
+    /// step back instead of failing a call whose step was committed.
+    public static func run<R>(_ db: SQLiteConnection, actor: String, now: Int64, campaign id: Int64,
+                              signer: Ed25519Signer?, deliver: ([UInt8]) throws(OTAError) -> R) throws(OTAError) -> R {
+        try db.write { () throws(OTAError) -> R in
+            try deliver(try result(db, actor: actor, now: now, campaign: id, signer: signer))
+        }
+    }
+
+    private static func result(_ db: SQLiteConnection, actor: String, now: Int64, campaign id: Int64,
+                               signer: Ed25519Signer?) throws(OTAError) -> [UInt8] {
+        try Roles.require(db, actor: actor, anyOf: roles, for: "stepping a campaign")
+        guard id == 0 else {
             var m = CBORMapBuilder()
-            m.array("events") { a in
-                for o in outcomes { for e in o.events { a.map { e.write(to: &$0) } } }
-            }
-            tally.write(to: &m)
-            m.optionalInt("next-due", try earliestDue(db))
-            m.array("campaigns") { a in for o in outcomes { a.map { o.write(to: &$0) } } }
+            try step(db, actor: actor, now: now, campaign: id, signer: signer).write(to: &m)
             return m.encoded
         }
+        var outcomes: [Outcome] = []
+        for c in try dueCampaigns(db, now: now) {
+            outcomes.append(try step(db, actor: actor, now: now, campaign: c, signer: signer))
+        }
+        var tally = StepTally()
+        for o in outcomes { tally.add(o.tally) }
+        var m = CBORMapBuilder()
+        m.array("events") { a in
+            for o in outcomes { for e in o.events { a.map { e.write(to: &$0) } } }
+        }
+        tally.write(to: &m)
+        m.optionalInt("next-due", try earliestDue(db))
+        m.array("campaigns") { a in for o in outcomes { a.map { o.write(to: &$0) } } }
+        return m.encoded
     }
 
     /// What stepping one campaign did.

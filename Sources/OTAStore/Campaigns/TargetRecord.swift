@@ -39,6 +39,13 @@ public enum Targets {
             throw .corrupt("target \(id): unknown state '\(r.text(10) ?? "NULL")' in the store")
         }
         func optional(_ c: Int32) -> Int64? { r.isNull(c) ? nil : r.int64(c) }
+        // Counts the policy adds to or loops over: a tampered row is reported, never trusted.
+        for (c, name) in [(Int32(15), "retries"), (16, "deferrals"), (19, "reports")] {
+            let n = r.int64(c)
+            guard n >= 0, n <= Int64(Int32.max) else {
+                throw .corrupt("target \(id): \(name) is \(n) in the store")
+            }
+        }
         let facets = TargetFacets(wave: Int(clamping: r.int64(5)), market: r.text(6) ?? "", region: r.text(7),
                                   model: r.text(8) ?? "", variant: r.text(9) ?? "")
         return TargetRecord(

@@ -8,6 +8,8 @@ final class IngestSession {
     let now: Int64
     private var counters: [Int64: CampaignCounters] = [:]
     private var campaigns: [Int64: IngestCampaign?] = [:]
+    /// Today's count of kept unattributed reports, once one came; written at `finish`.
+    private var unattributed: UnattributedQuota?
     private(set) var tally = IngestTally()
 
     /// The target's columns (`Targets.columns`, as `t.`), then the vehicle's id and key.
@@ -49,14 +51,14 @@ final class IngestSession {
             envelope = try StatusEnvelope.open(bytes)
             report = try StatusReportParser.parse(envelope.payload)
         } catch {
-            return try keep(topic, bytes, nil, nil, .rejected(.malformed, error.message))
+            return try keepUnattributed(topic, bytes, nil, nil, .rejected(.malformed, error.message))
         }
         guard let topic, let topicVIN = StatusTopic.vin(topic) else {
-            return try keep(topic, bytes, report, nil, .rejected(.malformed,
+            return try keepUnattributed(topic, bytes, report, nil, .rejected(.malformed,
                 "topic \(topic.map { "'\($0)'" } ?? "(none)") is not ota/v1/vehicles/{vin}/status"))
         }
         guard topicVIN == report.vin else {
-            return try keep(topic, bytes, report, nil, .rejected(.topic,
+            return try keepUnattributed(topic, bytes, report, nil, .rejected(.topic,
                 "the topic names \(VIN.quoted(topicVIN)) but the report is from \(VIN.quoted(report.vin))"))
         }
 
@@ -75,18 +77,24 @@ final class IngestSession {
         }
         if let bad { throw bad }
         guard let vehicle else {
-            return try keep(topic, bytes, report, nil, .rejected(.unknownVehicle, "no vehicle \(VIN.quoted(report.vin)) in the inventory"))
+            return try keepUnattributed(topic, bytes, report, nil, .rejected(.unknownVehicle, "no vehicle \(VIN.quoted(report.vin)) in the inventory"))
         }
         let signed = key.map { envelope.verify(publicKey: $0) } ?? true
         let campaign = try self.campaign(report.campaign)
 
         guard var target = found else {
-            if !signed { return try keep(topic, bytes, report, nil, signatureRejection(envelope, report)) }
+            if !signed { return try keepUnattributed(topic, bytes, report, nil, signatureRejection(envelope, report)) }
             guard campaign != nil else {
-                return try keep(topic, bytes, report, nil, .rejected(.unknownCampaign, "no campaign \(report.campaign)"))
+                return try keepUnattributed(topic, bytes, report, nil, .rejected(.unknownCampaign, "no campaign \(report.campaign)"))
             }
-            return try keep(topic, bytes, report, nil, .rejected(.notTarget,
+            return try keepUnattributed(topic, bytes, report, nil, .rejected(.notTarget,
                 "\(VIN.quoted(report.vin)) is not a target of campaign \(report.campaign)"))
+        }
+        // A report the vehicle's key does not sign is not the vehicle's: it touches nothing of
+        // the target (its quota included, which a forger would otherwise use up).
+        guard signed else {
+            return try keepUnattributed(topic, bytes, report, target.id,
+                                        signatureRejection(envelope, report, state: target.status.state))
         }
         // The quota: reports beyond it are counted on the target, not kept.
         let old = target
@@ -95,10 +103,6 @@ final class IngestSession {
             try save(old, target)
             tally.notKept += 1
             return .rejected(.quota, "\(VIN.quoted(report.vin)) sent more than \(StatusQuota.perTarget) reports for campaign \(report.campaign): not kept", state: old.status.state)
-        }
-        guard signed else {
-            try save(old, target)
-            return try keep(topic, bytes, report, old.id, signatureRejection(envelope, report, state: old.status.state))
         }
         guard let campaign, campaign.state.takesReports(targetFinal: old.status.final) else {
             try save(old, target)
@@ -151,6 +155,30 @@ final class IngestSession {
         if new.status.final && !old.status.final { try Outbox.clear(db, target: new, now: now) }
     }
 
+    /// Keeps a report no target answers for (unreadable, for no known target, or not signed
+    /// by the vehicle's key) within the store's bound on them: at most
+    /// `StatusQuota.unattributedPerDay` on the UTC day of `now`, none larger than a report can
+    /// be. Beyond it the result is the same, counted and not kept.
+    private func keepUnattributed(_ topic: String?, _ bytes: UnsafeRawBufferPointer, _ report: StatusReport?,
+                                  _ target: Int64?, _ result: IngestResult) throws(OTAError) -> IngestResult {
+        var day: UnattributedQuota
+        if let u = unattributed { day = u } else { day = try UnattributedQuota.load(db, now: now) }
+        defer { unattributed = day }
+        let why: String
+        if bytes.count > StatusReportParser.maxBytes + 256 {
+            why = "\(bytes.count) bytes, more than any report"
+        } else if day.kept >= Int64(StatusQuota.unattributedPerDay) {
+            why = "more than \(StatusQuota.unattributedPerDay) reports that reach no target on this day"
+        } else {
+            day.kept += 1
+            return try keep(topic, bytes, report, target, result)
+        }
+        tally.notKept += 1
+        var r = result
+        r.detail = (r.detail.map { $0 + "; " } ?? "") + "not kept: " + why
+        return r
+    }
+
     /// Keeps the report as received, with what became of it.
     private func keep(_ topic: String?, _ bytes: UnsafeRawBufferPointer, _ report: StatusReport?, _ target: Int64?,
                       _ result: IngestResult) throws(OTAError) -> IngestResult {
@@ -171,13 +199,16 @@ final class IngestSession {
         return c
     }
 
-    /// Writes the counters of every campaign touched (in id order).
+    /// Writes the counters of every campaign touched (in id order), and today's count of
+    /// kept unattributed reports.
     func finish() throws(OTAError) {
         for id in counters.keys.sorted() {
             guard var c = counters[id] else { continue }
             try c.flush(db)
         }
         counters.removeAll()
+        try unattributed?.save(db)
+        unattributed = nil
     }
 }
 
@@ -246,5 +277,27 @@ struct IngestTally {
         m.int("rejected", rejected)
         m.int("not-kept", notKept)
         return m.encoded
+    }
+}
+
+/// How many reports that reach no target were kept on one UTC day (`meta`
+/// 'unattributed_day' and 'unattributed_kept'); a new day starts again from zero.
+struct UnattributedQuota {
+    var day: Int64
+    var kept: Int64
+
+    static func load(_ db: SQLiteConnection, now: Int64) throws(OTAError) -> UnattributedQuota {
+        let day = now / 86_400 - (now % 86_400 < 0 ? 1 : 0)
+        let stored = try db.prepare("""
+            SELECT d.value, k.value FROM meta d, meta k WHERE d.key = 'unattributed_day' AND k.key = 'unattributed_kept'
+            """).firstRow { r in (day: r.int64(0), kept: r.int64(1)) }
+        guard let stored, stored.day == day, stored.kept >= 0 else { return UnattributedQuota(day: day, kept: 0) }
+        return UnattributedQuota(day: day, kept: stored.kept)
+    }
+
+    func save(_ db: SQLiteConnection) throws(OTAError) {
+        let put = try db.prepare("INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+        try put.bind(1, "unattributed_day").bind(2, day).run()
+        try put.bind(1, "unattributed_kept").bind(2, kept).run()
     }
 }

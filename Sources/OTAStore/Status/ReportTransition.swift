@@ -80,21 +80,28 @@ struct ReportTransition {
 
         if let versions = report.ecus, !versions.isEmpty,
            report.state == .installed || report.state == .failed || report.state == .rolledBack {
-            var allVerified = true
-            var any = false
-            for var e in try targetECUs() where e.outcome != .verified {
-                any = true
-                let match = versions.first { $0.node == e.node && $0.slot == e.slot }
-                let verified = match.map { $0.sw == e.toSW && $0.hw == e.hw } ?? false
-                if let match, verified { t.inventory.append(match) }
-                if !verified { allVerified = false }
-                let outcome: TargetECU.Outcome = verified ? .verified : .failed
+            // Every targeted ECU the report names is checked, the ones verified before too: a
+            // version proved earlier stands until a report shows the ECU on another one.
+            let ecus = try targetECUs()
+            var allVerified = !ecus.isEmpty
+            for var e in ecus {
+                var outcome = e.outcome
+                if let match = versions.first(where: { $0.node == e.node && $0.slot == e.slot }) {
+                    let verified = match.sw == e.toSW && match.hw == e.hw
+                    // The inventory takes a proved version, and the truth about one it was
+                    // told earlier (an ECU verified before that the vehicle no longer runs).
+                    if verified || e.outcome == .verified { t.inventory.append(match) }
+                    outcome = verified ? .verified : .failed
+                } else if outcome != .verified {
+                    outcome = .failed
+                }
+                if outcome != .verified { allVerified = false }
                 if outcome != e.outcome {
                     e.outcome = outcome
                     t.ecus.append(e)
                 }
             }
-            if report.state == .installed && !(any && allVerified) {
+            if report.state == .installed && !allVerified {
                 status.state = .failed
                 status.reason = FailureReason.verification.rawValue
                 status.code = report.code

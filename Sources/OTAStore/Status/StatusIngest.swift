@@ -15,13 +15,24 @@ public enum StatusIngest {
 
     public static func ingest(_ db: SQLiteConnection, actor: String, now: Int64, topic: String,
                               report: UnsafeRawBufferPointer, durable: Bool = true) throws(OTAError) -> IngestResult {
-        try durably(db, durable) { () throws(OTAError) -> IngestResult in
-            try db.write { () throws(OTAError) -> IngestResult in
+        try ingest(db, actor: actor, now: now, topic: topic, report: report, durable: durable) {
+            (r: IngestResult) throws(OTAError) -> IngestResult in r
+        }
+    }
+
+    /// `ingest`, with `deliver` run on the result before the commit: what it allocates for
+    /// the caller is there before anything is on disk, so a failure of it (out of memory)
+    /// rolls the ingestion back instead of failing a call whose work was committed.
+    public static func ingest<R>(_ db: SQLiteConnection, actor: String, now: Int64, topic: String,
+                                 report: UnsafeRawBufferPointer, durable: Bool = true,
+                                 deliver: (IngestResult) throws(OTAError) -> R) throws(OTAError) -> R {
+        try durably(db, durable) { () throws(OTAError) -> R in
+            try db.write { () throws(OTAError) -> R in
                 try Roles.require(db, actor: actor, anyOf: [.gateway], for: "status ingestion")
                 let session = IngestSession(db: db, actor: actor, now: now)
                 let result = try session.ingest(topic: topic, report: report)
                 try finish(session)
-                return result
+                return try deliver(result)
             }
         }
     }
@@ -31,8 +42,17 @@ public enum StatusIngest {
     /// that is not `[text, bytes]` is kept (its encoded bytes, topic "") as malformed.
     public static func ingestBatch(_ db: SQLiteConnection, actor: String, now: Int64,
                                    batch: UnsafeRawBufferPointer, durable: Bool = true) throws(OTAError) -> [IngestResult] {
-        try durably(db, durable) { () throws(OTAError) -> [IngestResult] in
-            try db.write { () throws(OTAError) -> [IngestResult] in
+        try ingestBatch(db, actor: actor, now: now, batch: batch, durable: durable) {
+            (r: [IngestResult]) throws(OTAError) -> [IngestResult] in r
+        }
+    }
+
+    /// `ingestBatch`, with `deliver` run on the results before the commit (as for `ingest`).
+    public static func ingestBatch<R>(_ db: SQLiteConnection, actor: String, now: Int64,
+                                      batch: UnsafeRawBufferPointer, durable: Bool = true,
+                                      deliver: ([IngestResult]) throws(OTAError) -> R) throws(OTAError) -> R {
+        try durably(db, durable) { () throws(OTAError) -> R in
+            try db.write { () throws(OTAError) -> R in
                 try Roles.require(db, actor: actor, anyOf: [.gateway], for: "status ingestion")
                 let session = IngestSession(db: db, actor: actor, now: now)
                 var results: [IngestResult] = []
@@ -40,7 +60,7 @@ public enum StatusIngest {
                     results.append(try session.ingest(topic: topic, report: report))
                 }
                 try finish(session)
-                return results
+                return try deliver(results)
             }
         }
     }

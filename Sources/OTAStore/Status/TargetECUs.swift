@@ -15,14 +15,28 @@ public struct TargetECU: Equatable, Sendable {
     public var outcome: Outcome
 }
 
-/// Per-ECU outcomes of a target. A retry offers only the ECUs not yet verified
-/// (`outcome <> 'verified'`), so a vehicle whose some ECUs were verified is sent the rest.
+/// Per-ECU outcomes of a target.
 public enum TargetECUs {
+    static let columns = "position, ecu_id, node, slot, hw, from_sw, to_sw, outcome"
+
+    /// Every ECU of the target, in install order.
     public static func load(_ db: SQLiteConnection, target: Int64) throws(OTAError) -> [TargetECU] {
-        let s = try db.prepare("""
-            SELECT position, ecu_id, node, slot, hw, from_sw, to_sw, outcome FROM target_ecus
-            WHERE target_id = ? ORDER BY position, node, slot
-            """).bind(1, target)
+        try read(db.prepare("SELECT \(columns) FROM target_ecus WHERE target_id = ? ORDER BY position, node, slot")
+            .bind(1, target), target: target)
+    }
+
+    /// What an offer to the target installs, in install order: the ECUs not yet verified, so
+    /// that a retry after a partial success sends only the rest; all of them again when every
+    /// one is verified (a failure the versions do not explain: the whole install is retried).
+    public static func offered(_ db: SQLiteConnection, target: Int64) throws(OTAError) -> [TargetECU] {
+        try read(db.prepare("""
+            SELECT \(columns) FROM target_ecus WHERE target_id = ?1 AND (outcome <> 'verified'
+              OR NOT EXISTS (SELECT 1 FROM target_ecus WHERE target_id = ?1 AND outcome <> 'verified'))
+            ORDER BY position, node, slot
+            """).bind(1, target), target: target)
+    }
+
+    private static func read(_ s: Statement, target: Int64) throws(OTAError) -> [TargetECU] {
         var bad: String?
         let rows = try s.rows { (r) throws(OTAError) -> TargetECU in
             let outcome = r.text(7).flatMap { TargetECU.Outcome(rawValue: $0) }
