@@ -723,6 +723,28 @@ static void lengths_and_shapes(void) {
   }
 }
 
+/* NULL with a length that is not zero is the caller's mistake whatever the length: OTA_MISUSE
+ * before any check of the length. */
+static void null_with_any_length(void) {
+  static const size_t lengths[] = {1, SIZE_MAX, (size_t)INT64_MAX + 1u};
+  for (size_t i = 0; i < sizeof lengths / sizeof lengths[0]; i++) {
+    ota_buf out = dirty();
+    int rc = ota_resolve(NULL, lengths[i], rule.data, rule.len, &out);
+    CHECK(rc == OTA_MISUSE);
+    refused("ota_resolve(NULL snapshot, length)", (long)i, rc, ota_last_errmsg(), &out);
+    out = dirty();
+    rc = ota_fleet_import(db, "eve", NOW, NULL, lengths[i], NULL, NULL, &out);
+    CHECK(rc == OTA_MISUSE);
+    refused("ota_fleet_import(NULL snapshot, length)", (long)i, rc, ota_errmsg(db), &out);
+    if (HAVE(ota_status_ingest_batch)) {
+      out = dirty();
+      rc = ota_status_ingest_batch(db, "gw", NOW, NULL, lengths[i], &out);
+      CHECK(rc == OTA_MISUSE);
+      refused("ota_status_ingest_batch(NULL batch, length)", (long)i, rc, ota_errmsg(db), &out);
+    }
+  }
+}
+
 /* Every prefix (shorter than the whole) of a valid document, to its runner. */
 static void prefixes(const char *name, const cb_doc *d) {
   for (size_t r = 0; r < nrunners; r++) {
@@ -922,6 +944,7 @@ static void bad_identity_arguments(void) {
   CHECK(ota_signing_public_key(db, pub) == OTA_OK);
 }
 
+static void times_out_of_range(void);
 static cbor_item_t *neg_big(void) { return cb_ok(cbor_build_negint64(UINT64_MAX)); } /* -2^64 */
 static cbor_item_t *float_of(double x) { return cb_ok(cbor_build_float8(x)); }
 
@@ -1000,7 +1023,8 @@ static void extreme_numbers(void) {
       doc_case(r, "timeouts.answer at an edge", i++, d.data, d.len);
       cb_free(&d);
     }
-    cbor_item_t *ends[] = {cb_int(-1), cb_int(INT64_MIN), neg_big(), float_of(1.5e9)};
+    cbor_item_t *ends[] = {cb_int(-1), cb_int(INT64_MIN), neg_big(), float_of(1.5e9), cb_uint(253402300800u),
+                           cb_uint((uint64_t)INT64_MAX), cb_ok(cbor_build_tag(1, cbor_move(cb_uint((uint64_t)INT64_MAX))))};
     for (size_t k = 0; k < sizeof ends / sizeof ends[0]; k++) {
       d = with_value(spec_item(), NULL, "end", ends[k]);
       doc_case(r, "end at an edge", i++, d.data, d.len);
@@ -1041,11 +1065,7 @@ static void extreme_numbers(void) {
       REFUSED("ota_campaign_stats(id at an edge)", ota_campaign_stats(db, ids[k], NOW, &out), ota_errmsg(db), &out);
     }
   }
-  static const int64_t negative_times[] = {INT64_MIN, -1};
-  for (size_t k = 0; k < 2; k++) {
-    ota_buf out = dirty();
-    REFUSED("ota_fleet_export(now < 0)", ota_fleet_export(db, negative_times[k], &out), ota_errmsg(db), &out);
-  }
+  times_out_of_range();
   {
     ota_open_options o;
     static const unsigned versions[] = {0u, 2u, UINT_MAX};
@@ -1072,6 +1092,71 @@ static void extreme_numbers(void) {
       REFUSED("ota_open_ex(busy_timeout_ms < 0)", ota_open_ex(":memory:", &opts, &h), ota_last_errmsg(), NULL);
     }
   }
+}
+
+/* now outside 0...253402300799 (1970 to the end of 9999), to every call that takes one: each
+ * is OTA_BADINPUT naming now, and nothing else is looked at (the other arguments are valid). */
+static void times_out_of_range(void) {
+  static const int64_t times[] = {INT64_MIN, -1, 253402300800, INT64_MAX};
+  cb_doc m = cb_encode(manifest_item("2.7")), s = cb_encode(spec_item());
+  cb_doc vins = cb_encode(cb_array(1, cb_text(VIN1)));
+  cb_doc report = cb_encode(cb_map(4, cb_text("vin"), cb_text(VIN1), cb_text("campaign"), cb_uint(1),
+                                   cb_text("seq"), cb_uint(1), cb_text("state"), cb_text("accepted")));
+  cb_doc batch = cb_encode(cb_array(0));
+  uint8_t pub[32] = {1};
+  for (size_t k = 0; k < sizeof times / sizeof times[0]; k++) {
+    const int64_t t = times[k];
+    int64_t id = 77;
+    ota_buf out = dirty();
+#define NOW_REFUSED(what, call, outp) do { int rc_ = (call); \
+      if (rc_ != OTA_BADINPUT || strstr(ota_errmsg(db), "now") == NULL) scalar_out_changed = 1; \
+      refused((what), (long)k, rc_, ota_errmsg(db), (outp)); scalar_out_changed = 0; } while (0)
+    NOW_REFUSED("ota_fleet_export(now)", ota_fleet_export(db, t, &out), &out);
+    out = dirty();
+    NOW_REFUSED("ota_fleet_import(now)", ota_fleet_import(db, "eve", t, snap.data, snap.len, NULL, NULL, &out), &out);
+    NOW_REFUSED("ota_grant(now)", ota_grant(db, "root", t, "zed", "engineer"), NULL);
+    NOW_REFUSED("ota_revoke(now)", ota_revoke(db, "root", t, "eve", "engineer"), NULL);
+    NOW_REFUSED("ota_package_register(now)", ota_package_register(db, "eve", t, m.data, m.len, &id), NULL);
+    CHECK(id == 77);
+    NOW_REFUSED("ota_package_verify_file(now)", ota_package_verify_file(db, "eve", t, pkg_draft, FILE_NAME, FILE_NAME), NULL);
+    NOW_REFUSED("ota_package_validate(now)", ota_package_validate(db, "eve", t, pkg_draft), NULL);
+    NOW_REFUSED("ota_package_approve(now)", ota_package_approve(db, "ann", t, pkg_approved), NULL);
+    NOW_REFUSED("ota_package_release(now)", ota_package_release(db, "ann", t, pkg_approved), NULL);
+    NOW_REFUSED("ota_package_withdraw(now)", ota_package_withdraw(db, "ann", t, pkg_draft, "r"), NULL);
+    if (HAVE(ota_campaign_create)) {
+      NOW_REFUSED("ota_campaign_create(now)", ota_campaign_create(db, "cam", t, s.data, s.len, &id), NULL);
+      CHECK(id == 77);
+      NOW_REFUSED("ota_campaign_approve(now)", ota_campaign_approve(db, "ann", t, 1), NULL);
+      NOW_REFUSED("ota_test_fleet_add(now)", ota_test_fleet_add(db, "eve", t, vins.data, vins.len), NULL);
+      NOW_REFUSED("ota_test_fleet_remove(now)", ota_test_fleet_remove(db, "eve", t, vins.data, vins.len), NULL);
+    }
+    if (HAVE(ota_campaign_step)) {
+      NOW_REFUSED("ota_campaign_start(now)", ota_campaign_start(db, "cam", t, 1), NULL);
+      NOW_REFUSED("ota_campaign_pause(now)", ota_campaign_pause(db, "cam", t, 1), NULL);
+      NOW_REFUSED("ota_campaign_resume(now)", ota_campaign_resume(db, "cam", t, 1), NULL);
+      NOW_REFUSED("ota_campaign_abort(now)", ota_campaign_abort(db, "cam", t, 1, "r"), NULL);
+      out = dirty();
+      NOW_REFUSED("ota_campaign_step(now)", ota_campaign_step(db, "cam", t, 0, &out), &out);
+      out = dirty();
+      NOW_REFUSED("ota_campaign_stats(now)", ota_campaign_stats(db, 1, t, &out), &out);
+    }
+    if (HAVE(ota_status_ingest)) {
+      NOW_REFUSED("ota_vehicle_set_key(now)", ota_vehicle_set_key(db, "eve", t, VIN1, pub), NULL);
+      out = dirty();
+      NOW_REFUSED("ota_status_ingest(now)", ota_status_ingest(db, "gw", t, "ota/v1/vehicles/" VIN1 "/status",
+                                                               report.data, report.len, &out), &out);
+      out = dirty();
+      NOW_REFUSED("ota_status_ingest_batch(now)", ota_status_ingest_batch(db, "gw", t, batch.data, batch.len, &out), &out);
+    }
+#undef NOW_REFUSED
+    ota_open_options opts = OTA_OPEN_OPTIONS_INIT;
+    ota_db *h = NULL;
+    opts.bootstrap_admin = "root";
+    opts.now = t;
+    REFUSED("ota_open_ex(opts.now)", ota_open_ex(":memory:", &opts, &h), ota_last_errmsg(), NULL);
+    CHECK(h == NULL);
+  }
+  cb_free(&m); cb_free(&s); cb_free(&vins); cb_free(&report); cb_free(&batch);
 }
 
 static int never_sign(void *ctx, const uint8_t *msg, size_t len, uint8_t sig[64]) {
@@ -1245,6 +1330,7 @@ int main(void) {
   null_arguments();
   section("NULL arguments");
   lengths_and_shapes();
+  null_with_any_length();
   section("zero, huge lengths; garbage; 10,000 levels; 100,000 keys");
   {
     cb_doc m = cb_encode(manifest_item("2.4")), s;

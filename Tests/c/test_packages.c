@@ -26,10 +26,10 @@ static size_t keep(enc *e, cb_doc d) {
 
 static const uint8_t content[] = "flash image bytes\n";
 
-static size_t manifest(enc *e, const char *version, unsigned counter, size_t sha_len) {
+static size_t manifest_of_size(enc *e, const char *version, unsigned counter, size_t sha_len, uint64_t size) {
   uint8_t sha[32];
   crypto_hash_sha256(sha, content, sizeof content - 1);
-  cbor_item_t *file = cb_map(4, cb_text("name"), cb_text("abs.bin"), cb_text("size"), cb_uint(sizeof content - 1),
+  cbor_item_t *file = cb_map(4, cb_text("name"), cb_text("abs.bin"), cb_text("size"), cb_uint(size),
                              cb_text("sha256"), cb_bytes(sha, sha_len), cb_text("uri"), cb_text("s3://ota/abs.bin"));
   return keep(e, cb_encode(cb_map(15,
       cb_text("name"), cb_text("ABS-fw"), cb_text("version"), cb_text(version), cb_text("ecu"), cb_text("ABS"),
@@ -40,6 +40,10 @@ static size_t manifest(enc *e, const char *version, unsigned counter, size_t sha
       cb_text("to"), cb_text(version), cb_text("files"), cb_array(1, file),
       cb_text("release-notes"), cb_text("Recalibrated drift compensation."),
       cb_text("release-counter"), cb_uint(counter))));
+}
+
+static size_t manifest(enc *e, const char *version, unsigned counter, size_t sha_len) {
+  return manifest_of_size(e, version, counter, sha_len, sizeof content - 1);
 }
 
 /* The "HSM": a libsodium key in the context, and a switch to make it fail. */
@@ -132,6 +136,16 @@ int main(void) {
     if (f) { fwrite(content, 1, sizeof content - 2, f); fclose(f); }
   }
   CHECK_RC(db, ota_package_verify_file(db, "eve", now, id, "abs.bin", "no/such/file"), OTA_IO);
+  /* a declared size at the end of int64_t: read to the file's end, a mismatch, no overflow */
+  {
+    enc big;
+    int64_t big_id = 0;
+    CHECK(manifest_of_size(&big, "1.9", 1, 32, (uint64_t)INT64_MAX) > 0);
+    CHECK_RC(db, ota_package_register(db, "eve", now, big.b, big.n, &big_id), OTA_OK);
+    CHECK_RC(db, ota_package_verify_file(db, "eve", now, big_id, "abs.bin", "test_packages_abs.bin"), OTA_CORRUPT);
+    HAS(db, "recorded as a mismatch");
+    CHECK_RC(db, ota_package_verify_file(db, "eve", now, big_id, "abs.bin", "/dev/null"), OTA_CORRUPT);
+  }
   CHECK_RC(db, ota_package_verify_file(db, "eve", now, id, "other.bin", "test_packages_abs.bin"), OTA_NOTFOUND);
   CHECK_RC(db, ota_package_verify_file(db, "ann", now, id, "abs.bin", "test_packages_abs.bin"), OTA_DENIED);
   CHECK_RC(db, ota_package_verify_file(db, "eve", now, id, "abs.bin", "test_packages_bad.bin"), OTA_CORRUPT);

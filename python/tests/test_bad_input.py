@@ -171,8 +171,12 @@ def test_wrong_state_and_bad_ids(db):
         buf = dirty()
         refused(f"package_get({pid})", ota_package_get(db, pid, ctypes.byref(buf)), lib.ota_errmsg(db), buf)
         refused(f"approve({pid})", ota_approve(db, b"root", NOW, pid), lib.ota_errmsg(db))
-    buf = dirty()
-    refused("export at now < 0", ota_fleet_export(db, -1, ctypes.byref(buf)), lib.ota_errmsg(db), buf)
+    for now in (-(2**63), -1, 253402300800, 2**63 - 1):   # outside 1970 ... 9999
+        buf = dirty()
+        refused(f"export at now {now}", ota_fleet_export(db, now, ctypes.byref(buf)), lib.ota_errmsg(db), buf)
+        assert b"now" in lib.ota_errmsg(db)
+        refused(f"grant at now {now}", ota_grant(db, b"root", now, b"zed", b"engineer"), lib.ota_errmsg(db))
+        refused(f"approve at now {now}", ota_approve(db, b"root", now, 1), lib.ota_errmsg(db))
     refused("grant a role held", ota_grant(db, b"root", NOW, b"eve", b"engineer"), lib.ota_errmsg(db))
     refused("grant as a non-admin", ota_grant(db, b"eve", NOW, b"x", b"engineer"), lib.ota_errmsg(db))
 
