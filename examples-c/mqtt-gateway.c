@@ -13,7 +13,10 @@
  * - Campaigns are stepped (ota_campaign_step, id 0) at the step's `next-due`, and at least
  *   every --step-interval seconds. One gateway per store does the outbox and the steps: the
  *   holder of an exclusive lock on FILE.gateway-lock (the others take over when it dies).
- * - Reconnects with exponential backoff; SIGTERM/SIGINT stop it cleanly.
+ * - Reconnects with exponential backoff, each time with a fresh libmosquitto client (nothing of
+ *   the previous connection is sent again); SIGTERM/SIGINT stop it cleanly. A store error that
+ *   retrying cannot cure (the gateway role revoked, a corrupt store) stops it with exit code 3,
+ *   without acknowledging the reports it holds.
  *
  * Time: `now` is the wall clock, time(NULL). C99, libmosquitto 2.x, libcbor, libota. */
 #define _POSIX_C_SOURCE 200809L
@@ -32,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,6 +297,7 @@ typedef struct report {
   char *topic;
   unsigned char *payload;
   size_t len;
+  bool in_session; /* the broker's session still has it: a resumed session sends it again */
 } report;
 
 typedef struct inflight {
@@ -311,10 +316,14 @@ typedef struct gateway {
   int unsub_mid;
   bool unsubscribed;
 
-  /* reports received and not yet committed: their PUBACKs are held (see the loop) */
+  /* reports received and not yet committed; `holding`: this connection has queued the PUBACK
+   * of one of them, so nothing more is written to it until the batch is committed (see the
+   * loop) */
   report *batch;
   size_t batch_n, batch_cap;
   int64_t batch_first_ms, ingest_retry_ms;
+  bool holding;
+  int fatal; /* an ota_* error that retrying cannot cure: stop at once (exit 3) */
 
   /* outbox messages published and not yet acknowledged by the broker */
   inflight *fl;
@@ -383,6 +392,7 @@ static bool batch_add(gateway *g, const char *topic, const void *payload, size_t
   if (!r->topic || !r->payload) { free(r->topic); free(r->payload); return false; }
   if (len) memcpy(r->payload, payload, len);
   r->len = len;
+  r->in_session = true;
   if (g->batch_n++ == 0) g->batch_first_ms = mono_ms();
   g->received++;
   return true;
@@ -413,41 +423,76 @@ static void count_results(gateway *g, const ota_buf *out, size_t expected) {
   cbor_decref(&doc);
 }
 
-/* One transaction for the whole batch. On failure (a busy store, a full disk) the batch is
- * kept, its PUBACKs stay held and it is tried again: the broker redelivers nothing it was not
- * told we have, and sends us no more than our receive maximum meanwhile. */
-static bool ingest_flush(gateway *g) {
-  if (!g->batch_n) return true;
+/* Errors that pass: a busy or locked store (another writer), a full disk, out of memory. Any
+ * other is permanent (OTA_DENIED: the role was revoked; OTA_CORRUPT; ...). */
+static bool transient(const gateway *g, int rc) {
+  if (rc == OTA_NOMEM) return true;
+  if (rc != OTA_STORE) return false;
+  int e = ota_store_errcode(g->db) & 0xff; /* SQLite's primary code */
+  return e == 5 /* BUSY */ || e == 6 /* LOCKED */ || e == 7 /* NOMEM */ || e == 13 /* FULL */;
+}
+
+/* Ingests the batch's first n reports in one transaction and drops them from the batch. */
+static int ingest_first(gateway *g, size_t n) {
   bytes doc = {0};
-  bool ok = cbor_head_array(&doc, g->batch_n);
-  for (size_t i = 0; ok && i < g->batch_n; i++)
+  bool ok = cbor_head_array(&doc, n);
+  for (size_t i = 0; ok && i < n; i++)
     ok = cbor_head_array(&doc, 2) && cbor_text(&doc, g->batch[i].topic, strlen(g->batch[i].topic)) &&
          cbor_bstr(&doc, g->batch[i].payload, g->batch[i].len);
   if (!ok) {
     free(doc.data);
-    logf_("ingest: out of memory building a batch of %zu", g->batch_n);
-    g->ingest_retry_ms = mono_ms() + 1000;
-    return false;
+    return OTA_NOMEM;
   }
   ota_buf out = {0};
   int rc = ota_status_ingest_batch(g->db, g->opt.actor, wall_now(), doc.data, doc.len, &out);
   free(doc.data);
-  if (rc != OTA_OK) {
-    logf_("ingest: %s: %s (%zu reports kept, retrying)", ota_code_name(rc), ota_errmsg(g->db), g->batch_n);
-    ota_buf_free(&out);
-    g->ingest_retry_ms = mono_ms() + 500;
-    return false;
+  if (rc == OTA_OK) {
+    count_results(g, &out, n);
+    VLOG("ingest: %zu reports committed", n);
+    for (size_t i = 0; i < n; i++) {
+      free(g->batch[i].topic);
+      free(g->batch[i].payload);
+    }
+    g->batch_n -= n;
+    memmove(g->batch, g->batch + n, g->batch_n * sizeof *g->batch);
   }
-  count_results(g, &out, g->batch_n);
   ota_buf_free(&out);
-  VLOG("ingest: %zu reports committed", g->batch_n);
-  batch_clear(g);
+  return rc;
+}
+
+/* Commits the batch, --batch reports per transaction at most. A transient failure keeps the
+ * rest with its PUBACKs held and is retried: the broker sends no more than our receive
+ * maximum meanwhile. OTA_BADINPUT for several reports is a batch too big for one call: it is
+ * split. Any other failure is fatal (g->fatal): the reports stay unacknowledged, so the
+ * broker delivers them again to this session, to a gateway that can store them. */
+static void ingest_flush(gateway *g) {
+  size_t chunk = (size_t)g->opt.batch;
+  while (g->batch_n) {
+    size_t n = g->batch_n < chunk ? g->batch_n : chunk;
+    int rc = ingest_first(g, n);
+    if (rc == OTA_OK) continue;
+    if (rc == OTA_BADINPUT && n > 1) {
+      logf_("ingest: %s for %zu reports: %s (trying %zu at a time)", ota_code_name(rc), n, ota_errmsg(g->db), n / 2);
+      chunk = n / 2;
+      continue;
+    }
+    if (transient(g, rc)) {
+      logf_("ingest: %s: %s (%zu reports kept, retrying)", ota_code_name(rc),
+            rc == OTA_NOMEM ? "out of memory" : ota_errmsg(g->db), g->batch_n);
+      g->ingest_retry_ms = mono_ms() + 500;
+      return;
+    }
+    logf_("ingest: %s: %s: not retried; stopping, %zu reports held stay unacknowledged (the broker "
+          "keeps them for this client id)", ota_code_name(rc), ota_errmsg(g->db), g->batch_n);
+    g->fatal = rc;
+    return;
+  }
+  g->holding = false;
   g->ingest_retry_ms = 0;
-  return true;
 }
 
 static bool ingest_due(const gateway *g, int64_t now_ms) {
-  if (!g->batch_n || now_ms < g->ingest_retry_ms) return false;
+  if (!g->batch_n || g->fatal || now_ms < g->ingest_retry_ms) return false;
   return g->batch_n >= (size_t)g->opt.batch || now_ms - g->batch_first_ms >= g->opt.batch_ms || g_stop;
 }
 
@@ -455,9 +500,13 @@ static bool ingest_due(const gateway *g, int64_t now_ms) {
  * The outbox
  * ---------------------------------------------------------------------------------------- */
 
+/* Published and not yet deleted from the outbox: waiting for the broker's PUBACK, or
+ * acknowledged by the broker and not yet by ota_outbox_ack (which failed, or comes later). */
 static bool in_flight(const gateway *g, int64_t id) {
   for (size_t i = 0; i < g->fl_n; i++)
     if (g->fl[i].id == id) return true;
+  for (size_t i = 0; i < g->acks_n; i++)
+    if (g->acks[i] == id) return true;
   return false;
 }
 
@@ -507,8 +556,10 @@ static bool retained_topic(const char *topic) {
 static int outbox_drain(gateway *g) {
   size_t window = (size_t)g->opt.inflight;
   if (g->fl_n > window / 2) return 0;
+  size_t limit = window + g->fl_n + g->acks_n; /* those are fetched again and skipped */
+  if (limit > 100000) limit = 100000;             /* ota_outbox_fetch's most */
   ota_buf out = {0};
-  int rc = ota_outbox_fetch(g->db, (int64_t)(window + g->fl_n), &out);
+  int rc = ota_outbox_fetch(g->db, (int64_t)limit, &out);
   if (rc != OTA_OK) {
     logf_("outbox fetch: %s: %s", ota_code_name(rc), ota_errmsg(g->db));
     ota_buf_free(&out);
@@ -521,7 +572,7 @@ static int outbox_drain(gateway *g) {
     if (doc) cbor_decref(&doc);
     return -1;
   }
-  size_t limit = window + g->fl_n, n = cbor_array_size(doc), sent = 0;
+  size_t n = cbor_array_size(doc), sent = 0;
   for (size_t i = 0; i < n && g->fl_n < window; i++) {
     cbor_item_t *e = cbor_array_get(doc, i);
     size_t k = cbor_isa_array(e) ? cbor_array_size(e) : 0;
@@ -625,6 +676,23 @@ static void on_connect(struct mosquitto *m, void *ud, int rc, int flags, const m
   g->connected = true;
   g->backoff_ms = 0;
   logf_("connected to %s:%d (session %s)", g->opt.host, g->opt.port, (flags & 1) ? "resumed" : "new");
+  /* Reports still held from an earlier connection were never acknowledged: a resumed session
+   * sends them again (drop them, or they are held twice); a new session has lost them (keep
+   * them: only this gateway has them now). */
+  size_t kept = 0;
+  for (size_t i = 0; i < g->batch_n; i++) {
+    report r = g->batch[i];
+    if ((flags & 1) && r.in_session) {
+      free(r.topic);
+      free(r.payload);
+      continue;
+    }
+    r.in_session = false;
+    g->batch[kept++] = r;
+  }
+  if (kept < g->batch_n) VLOG("dropped %zu held reports the broker sends again", g->batch_n - kept);
+  g->batch_n = kept;
+  if (!kept) g->ingest_retry_ms = 0;
   char filter[512];
   snprintf(filter, sizeof filter, "$share/%s/%s", g->opt.group, STATUS_FILTER);
   int src = mosquitto_subscribe_v5(m, NULL, filter, 1, 0, NULL);
@@ -653,8 +721,12 @@ static void on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto
   (void)m, (void)p;
   if (g->connected) logf_("disconnected: %s", rc ? mosquitto_strerror(rc) : "by request");
   g->connected = g->subscribed = g->socket_open = false;
-  /* Messages in flight are forgotten: not acknowledged, so the next fetch publishes them
-   * again (a vehicle may see one twice: same seq). */
+  /* The PUBACKs this connection queued die with it (connect_now starts a fresh client): the
+   * next connection may write before the reports still held are committed. */
+  g->holding = false;
+  /* Messages in flight are forgotten, here and in libmosquitto (connect_now): not
+   * acknowledged, so the next lease holder's fetch publishes them again (a vehicle may see
+   * one twice: same seq). */
   g->fl_n = 0;
   lease_release(g);
 }
@@ -662,21 +734,50 @@ static void on_disconnect(struct mosquitto *m, void *ud, int rc, const mosquitto
 static void on_message(struct mosquitto *m, void *ud, const struct mosquitto_message *msg, const mosquitto_property *p) {
   gateway *g = ud;
   (void)m, (void)p;
-  if (!batch_add(g, msg->topic, msg->payload, (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0))) {
-    /* Cannot hold it: its PUBACK is queued already, so drop the connection before it is
-     * written; the broker redelivers the report to this session. */
-    logf_("out of memory holding a report: reconnecting");
-    mosquitto_disconnect(m);
+  if (batch_add(g, msg->topic, msg->payload, (size_t)(msg->payloadlen > 0 ? msg->payloadlen : 0))) {
+    g->holding = true;
+    return;
   }
+  /* Cannot hold it, and its PUBACK is queued already (libmosquitto 2.0 does that before this
+   * callback). mosquitto_disconnect would queue its DISCONNECT behind the PUBACK; shutting
+   * the socket down makes every later write fail, so the PUBACK never leaves. The broker
+   * sends the report again to this session after the reconnect. */
+  logf_("out of memory holding a report: dropping the connection");
+  shutdown(mosquitto_socket(m), SHUT_RDWR);
+}
+
+/* A new libmosquitto client. libmosquitto keeps the publishes a connection did not see
+ * acknowledged and sends them again when the next one is up (even queued ones); by then
+ * another gateway may hold the lease and have published newer messages (a clear) on the same
+ * topics. A fresh client for each connection sends nothing old: the outbox decides what is
+ * published again. The broker's session (clean start off) is kept all the same. */
+static struct mosquitto *client_new(gateway *g) {
+  struct mosquitto *m = mosquitto_new(g->opt.client_id, false, g);
+  if (!m) return NULL;
+  mosquitto_int_option(m, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
+  mosquitto_threaded_set(m, true); /* queue packets; the loop writes them (see "The loop") */
+  mosquitto_connect_v5_callback_set(m, on_connect);
+  mosquitto_disconnect_v5_callback_set(m, on_disconnect);
+  mosquitto_publish_v5_callback_set(m, on_publish);
+  mosquitto_message_v5_callback_set(m, on_message);
+  mosquitto_subscribe_v5_callback_set(m, on_subscribe);
+  mosquitto_unsubscribe_v5_callback_set(m, on_unsubscribe);
+  return m;
 }
 
 static void connect_now(gateway *g) {
-  mosquitto_property *props = NULL;
-  mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)g->opt.session_expiry);
-  long rmax = g->opt.batch < 65535 ? g->opt.batch : 65535;
-  mosquitto_property_add_int16(&props, MQTT_PROP_RECEIVE_MAXIMUM, (uint16_t)rmax);
-  int rc = mosquitto_connect_bind_v5(g->mosq, g->opt.host, g->opt.port, (int)g->opt.keepalive, NULL, props);
-  mosquitto_property_free_all(&props);
+  int rc = MOSQ_ERR_NOMEM;
+  struct mosquitto *fresh = client_new(g);
+  if (fresh) {
+    mosquitto_destroy(g->mosq);
+    g->mosq = fresh;
+    mosquitto_property *props = NULL;
+    mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, (uint32_t)g->opt.session_expiry);
+    long rmax = g->opt.batch < 65535 ? g->opt.batch : 65535;
+    mosquitto_property_add_int16(&props, MQTT_PROP_RECEIVE_MAXIMUM, (uint16_t)rmax);
+    rc = mosquitto_connect_bind_v5(g->mosq, g->opt.host, g->opt.port, (int)g->opt.keepalive, NULL, props);
+    mosquitto_property_free_all(&props);
+  }
   if (rc == MOSQ_ERR_SUCCESS) {
     g->socket_open = true;
     VLOG("connecting to %s:%d", g->opt.host, g->opt.port);
@@ -702,9 +803,11 @@ static void connection_lost(gateway *g) {
  *
  * Acknowledging reports: libmosquitto queues a QoS 1 message's PUBACK before it calls
  * on_message. mosquitto_threaded_set(true) makes it queue every packet instead of writing at
- * once, and this loop calls mosquitto_loop_write only while no received report is waiting
- * for its batch: a PUBACK reaches the broker after the report is on disk. The cost is that
- * outgoing packets wait for the batch (at most --batch-ms).
+ * once, and this loop calls mosquitto_loop_write only while the connection holds no report
+ * waiting for its batch (g->holding): a PUBACK reaches the broker after the report is on
+ * disk. The cost is that outgoing packets wait for the batch (at most --batch-ms; longer
+ * while the store is busy: the queue is written in order, so not even a PINGREQ goes out,
+ * and a store busy longer than the broker's keepalive grace costs the connection).
  * ---------------------------------------------------------------------------------------- */
 
 typedef enum phase { RUNNING, UNSUBSCRIBING, FINISHING } phase;
@@ -719,14 +822,14 @@ static void io_turn(gateway *g, int timeout_ms) {
     return;
   }
   struct pollfd pfd = {fd, POLLIN, 0};
-  if (!g->batch_n && mosquitto_want_write(g->mosq)) pfd.events |= POLLOUT;
+  if (!g->holding && mosquitto_want_write(g->mosq)) pfd.events |= POLLOUT;
   int pr = poll(&pfd, 1, timeout_ms);
   if (pr > 0 && (pfd.revents & (POLLIN | POLLERR | POLLHUP))) {
     int rc = mosquitto_loop_read(g->mosq, 1);
     if (rc != MOSQ_ERR_SUCCESS) { connection_lost(g); return; }
   }
   if (ingest_due(g, mono_ms())) ingest_flush(g);
-  if (!g->batch_n && mosquitto_socket(g->mosq) >= 0 && mosquitto_want_write(g->mosq)) {
+  if (!g->holding && !g->fatal && mosquitto_socket(g->mosq) >= 0 && mosquitto_want_write(g->mosq)) {
     int rc = mosquitto_loop_write(g->mosq, 1);
     if (rc != MOSQ_ERR_SUCCESS) { connection_lost(g); return; }
   }
@@ -760,10 +863,11 @@ static int run(gateway *g) {
       }
     }
     if (ph == FINISHING) {
-      if (g->batch_n) ingest_flush(g);
+      if (ingest_due(g, now_ms)) ingest_flush(g);
       bool idle = !g->batch_n && !g->fl_n && !(g->connected && mosquitto_want_write(g->mosq));
       if (!g->connected || idle || mono_ms() >= phase_deadline) break;
     }
+    if (g->fatal) break;
 
     if (ph == RUNNING && !g->socket_open && !g->connected && now_ms >= g->next_connect_ms) connect_now(g);
 
@@ -772,6 +876,8 @@ static int run(gateway *g) {
       lease_try(g);
       g->next_lease_ms = now_ms + 1000;
     }
+    /* acknowledge first: what the broker acknowledged must not be fetched and published again */
+    outbox_ack(g);
     if (ph == RUNNING && g->leader && g->connected) {
       if (wall_now() >= g->next_step_s && now_ms >= g->step_retry_ms) step(g);
       if (now_ms >= g->next_fetch_ms) {
@@ -779,7 +885,6 @@ static int run(gateway *g) {
         g->next_fetch_ms = mono_ms() + (more > 0 ? 0 : more < 0 ? 1000 : g->opt.outbox_ms);
       }
     }
-    outbox_ack(g);
 
     /* sleep until something is due: the batch, the outbox poll, the connect, a step */
     int64_t wake = now_ms + 1000;
@@ -797,13 +902,15 @@ static int run(gateway *g) {
       if (s < timeout) timeout = s > 0 ? (int)s : 0;
     }
     io_turn(g, timeout);
+    if (g->fatal) break;
   }
 
   outbox_ack(g);
-  if (g->connected && !g->batch_n) {
+  if (g->connected && !g->batch_n && !g->fatal) {
     /* end the session now: a stopped gateway must not keep a share of the reports. (With
-     * reports it could not ingest, nothing more is written: their PUBACKs are queued before
-     * the DISCONNECT. The socket is just closed and the session keeps them for a restart.) */
+     * reports it could not ingest, or after a fatal error, nothing more is written: their
+     * PUBACKs are queued before the DISCONNECT. mosquitto_destroy just closes the socket and
+     * the session keeps them for a restart.) */
     mosquitto_property *props = NULL;
     mosquitto_property_add_int32(&props, MQTT_PROP_SESSION_EXPIRY_INTERVAL, 0);
     mosquitto_disconnect_v5(g->mosq, 0, props);
@@ -819,7 +926,7 @@ static int run(gateway *g) {
         "duplicate %lld, stale %lld, rejected %lld), %lld steps, %zu reports not ingested",
         g->published, g->outbox_acked, g->received, g->applied, g->duplicate, g->stale, g->rejected,
         g->steps, g->batch_n);
-  return g->batch_n ? 1 : 0;
+  return g->fatal ? 3 : g->batch_n ? 1 : 0;
 }
 
 /* ------------------------------------------------------------------------------------------
@@ -891,20 +998,12 @@ int main(int argc, char **argv) {
 
   g.fl = calloc((size_t)g.opt.inflight, sizeof *g.fl);
   mosquitto_lib_init();
-  g.mosq = mosquitto_new(g.opt.client_id, false, &g); /* a session the broker keeps */
+  g.mosq = client_new(&g); /* replaced by a fresh one at every connect */
   if (!g.fl || !g.mosq) {
     logf_("out of memory");
     ota_close(g.db);
     return 1;
   }
-  mosquitto_int_option(g.mosq, MOSQ_OPT_PROTOCOL_VERSION, MQTT_PROTOCOL_V5);
-  mosquitto_threaded_set(g.mosq, true); /* queue packets; this loop writes them (see above) */
-  mosquitto_connect_v5_callback_set(g.mosq, on_connect);
-  mosquitto_disconnect_v5_callback_set(g.mosq, on_disconnect);
-  mosquitto_publish_v5_callback_set(g.mosq, on_publish);
-  mosquitto_message_v5_callback_set(g.mosq, on_message);
-  mosquitto_subscribe_v5_callback_set(g.mosq, on_subscribe);
-  mosquitto_unsubscribe_v5_callback_set(g.mosq, on_unsubscribe);
 
   logf_("store %s, broker %s:%d, actor %s, batch %ld / %ld ms, step every %ld s", g.opt.db, g.opt.host,
         g.opt.port, g.opt.actor, g.opt.batch, g.opt.batch_ms, g.opt.step_interval);
