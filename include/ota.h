@@ -352,8 +352,10 @@ typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
  *   OTA_MISUSE     db or actor is NULL, or snapshot is NULL with len > 0.
  *   OTA_BADINPUT   the snapshot is malformed (see ota_resolve) or longer than 1 GiB, or a
  *                  vehicle is invalid: a VIN that is not 17 VIN characters or fails its
- *                  check digit, a VIN listed twice, an attribute listed twice; or actor is
- *                  not a valid identity. Nothing is changed.
+ *                  check digit, a VIN listed twice, an attribute listed twice, more than
+ *                  1,024 ECUs or 1,024 attributes, or text fields that take more than 1 MiB
+ *                  decoded (a string-table entry counts each time a field names it); or
+ *                  actor is not a valid identity, or now. Nothing is changed.
  *   OTA_DENIED     the actor is neither engineer nor admin.
  *   OTA_CANCELLED  the progress callback returned non-zero.
  *   OTA_STORE      SQLite failed (ota_store_errcode: SQLITE_BUSY when another connection
@@ -632,8 +634,9 @@ int ota_signing_public_key(ota_db *db, uint8_t out[32]);
  * test fleet. A vehicle is a target when every package applies to it, or a package that does
  * not apply is already installed while the rest apply; a requirement is met by installed
  * versions or by an earlier package of the campaign. Vehicles that are a non-final target
- * of another scheduled, running or paused campaign for one of the same ECU nodes are
- * excluded ("busy"), as are vehicles outside the test fleet of a test campaign
+ * of another approved (frozen, not yet started), scheduled, running, paused or aborted (its
+ * installing targets still finish) campaign for one of the same ECU nodes are excluded
+ * ("busy"), as are vehicles outside the test fleet of a test campaign
  * ("test-fleet"); every exclusion is counted by reason. The frozen order is a seeded shuffle
  * (the spec's seed, else one derived from the campaign id) spread across markets and models;
  * waves are consecutive slices of it.
@@ -663,8 +666,9 @@ int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_
  * "excluded": {reason => uint}, "waves": [* uint]}; with "approvable-by-admin-only": true
  * when the only problem is a fleet campaign without "after-test". Problems: packages not
  * approved or released, two packages for one node, a requirement installed only by a later
- * package, no target at all, shares that do not add up, a wave that rounds to zero
- * vehicles, a window that never opens before end, a missing or unfinished after-test,
+ * package, no target at all, shares that do not add up or a last wave with a share or count
+ * that leaves targets over, a wave that rounds to zero vehicles, a window that never opens
+ * before end, a missing or unfinished after-test (or one in which no vehicle succeeded),
  * scheduled without start, end not after start, windows naming unknown regions. Changes
  * nothing a call shows; for a draft it keeps what it resolved from the inventory for
  * ota_campaign_approve (skipped on a read-only handle). *out is the caller's to ota_buf_free.

@@ -95,6 +95,10 @@ public enum Audit {
         let row = try db.prepare("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1")
             .firstRow { ($0.int64(0), $0.blob(1)) }
         guard let (seq, hash) = row else { return (0, genesis) }
+        // The next entry is seq + 1: a stored seq that leaves no room is damage, not a trap.
+        guard seq > 0, seq < Int64.max else {
+            throw .corrupt("audit entry \(seq) has a sequence number no libota writes (1, 2, 3, ...)")
+        }
         guard let hash, hash.count == SHA256.byteCount else {
             throw .corrupt("audit entry \(seq) has a stored hash of \(hash.map { "\($0.count) bytes" } ?? "NULL"), expected \(SHA256.byteCount) bytes")
         }

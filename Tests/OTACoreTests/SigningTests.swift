@@ -75,6 +75,30 @@ import OTACore
         withExtendedLifetime(inner) {}
     }
 
+    @Test func aCallbackThatWritesIntoTheMessageCannotPassItsCheck() throws {
+        let inner = try signer()
+        // despite the const, it changes the bytes it was given and signs what it made of them
+        let rogue: Ed25519Signer.SignFunction = { ctx, msg, len, sig in
+            guard let ctx, let msg, let sig, len > 0 else { return 1 }
+            UnsafeMutablePointer(mutating: msg)[0] ^= 0xff
+            let s = Unmanaged<Ed25519Signer>.fromOpaque(ctx).takeUnretainedValue()
+            guard let out = try? s.sign(Array(UnsafeBufferPointer(start: msg, count: len))) else { return 1 }
+            for (i, b) in out.enumerated() { sig[i] = b }
+            return 0
+        }
+        let hsm = try Ed25519Signer.external(rogue, context: Unmanaged.passUnretained(inner).toOpaque(),
+                                             publicKey: Self.publicKey, kid: "hsm")
+        let message: [UInt8] = [1, 2, 3]
+        do throws(OTAError) {
+            _ = try hsm.sign(message)
+            Issue.record("a signature over other bytes was accepted")
+        } catch {
+            #expect(error.code == .misuse)
+        }
+        #expect(message == [1, 2, 3])
+        withExtendedLifetime(inner) {}
+    }
+
     @Test func deterministicMapOrdersKeys() {
         var m = CBORMapBuilder()
         m.int("release-counter", 1)

@@ -104,9 +104,11 @@ private func texts(_ items: [String]) -> CBOR { .array(items.map { .text($0) }) 
         // the vehicles already on BCM 1.0 get only the GW package
         #expect(try s.db.scalar("SELECT count(*) FROM target_ecus WHERE node = 'BCM'") == 4)
         #expect(try s.db.scalar("SELECT count(*) FROM target_ecus WHERE node = 'GW'") == 6)
+        // a second campaign of the BCM: the up-to-date vehicles are out, and the approved
+        // campaign's BCM targets are busy (approved, it holds them)
         let bcmOnly = try CampaignFixture.create(s, CampaignFixture.spec(packages: [bcm]))
         let r = try report(s, bcmOnly)
-        #expect(r.targets == 4 && r.excluded == ["up-to-date": 2])
+        #expect(r.targets == 0 && r.excluded == ["up-to-date": 2, "busy": 4])
     }
 
     @Test func busyAndTestFleetExclusions() throws {
@@ -141,6 +143,38 @@ private func texts(_ items: [String]) -> CBOR { .array(items.map { .text($0) }) 
         #expect(t.targets == 1 && t.excluded == ["busy": 1, "test-fleet": 10] && t.problems.isEmpty, "\(t)")
         try Campaigns.approve(s.db, actor: "ann", now: CampaignFixture.now, campaign: test)
         #expect(try CampaignFixture.targets(s, test).map(\.vin) == [c.vins[1]])
+    }
+
+    @Test func afterTestNeedsATestCampaignInWhichAVehicleSucceeded() throws {
+        let s = try makeStore()
+        let vins = try CampaignFixture.fleet(s, count: 6)
+        let p = try CampaignFixture.package(s, CampaignFixture.manifest())
+        try withBuffer(encode(texts([vins[0], vins[1]]))) { (raw) throws(OTAError) in
+            try TestFleet.add(s.db, actor: "eve", now: CampaignFixture.now, vins: raw)
+        }
+        let oneWave = CBOR.array([map([("success-gate", .unsigned(100)), ("failure-threshold", .unsigned(100))])])
+        let test = try CampaignFixture.create(s, CampaignFixture.spec(packages: [p], [("test", .bool(true)), ("waves", oneWave)]))
+        try Campaigns.approve(s.db, actor: "ann", now: CampaignFixture.now, campaign: test)
+        // every target final, none succeeded: completed, and proves nothing
+        try s.db.exec("UPDATE targets SET state = 'failed', final = 1 WHERE campaign_id = \(test)")
+        try s.db.exec("UPDATE campaigns SET state = 'completed' WHERE id = \(test)")
+        let fleet = try CampaignFixture.create(s, CampaignFixture.spec(packages: [p], [("after-test", .unsigned(UInt64(test)))]))
+        #expect(try report(s, fleet).problems == ["after-test: test campaign \(test) completed without a single vehicle that succeeded"])
+        try s.db.exec("UPDATE targets SET state = 'succeeded' WHERE campaign_id = \(test) AND vin = '\(vins[0])'")
+        #expect(try report(s, fleet).problems.isEmpty)
+    }
+
+    @Test func anApprovedCampaignNotYetStartedHoldsItsVehicles() throws {
+        let s = try makeStore()
+        let c = try CampaignFixture.approved(s, vehicles: 12)   // approved, not started
+        let bcm2 = try CampaignFixture.package(s, CampaignFixture.manifest(ecu: "BCM", version: "1.1", from: ["0.9", "1.0"], counter: 5))
+        let second = try CampaignFixture.create(s, CampaignFixture.spec(packages: [bcm2]))
+        // both could otherwise be started and send each vehicle two offers for its BCM
+        #expect(try report(s, second).excluded == ["busy": 12])
+        // an aborted approval frees them (its targets are cancelled)
+        try CampaignControl.abort(s.db, actor: "cam", now: CampaignFixture.now, campaign: c.campaign, reason: "superseded",
+                                  signer: try testSigner())
+        #expect(try report(s, second).targets == 12)
     }
 
     @Test func aWaveThatRoundsToZeroIsAProblem() throws {

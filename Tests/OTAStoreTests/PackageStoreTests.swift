@@ -231,4 +231,42 @@ import OTAStore
         let actions = try Audit.entries(s.db).map(\.action)
         #expect(actions.first == "role.bootstrap" && actions.last == "role.revoke")
     }
+
+    /// A manifest of exactly `total` bytes with no "requires" (its canonical form writes out
+    /// `"requires": []`, 10 bytes more), padded with hardware part numbers of 255 bytes (257
+    /// encoded) and one or two shorter ones (24 to 255 bytes: a 2-byte head) for the rest.
+    static func manifestOfSize(_ total: Int, version: String) -> [UInt8] {
+        func part(_ name: String, _ bytes: Int) -> String { name + String(repeating: "x", count: bytes - name.utf8.count) }
+        let base = manifestBytes(version: version, hw: []).count + 2   // the list's head grows by 2
+        let full = (total - base - 26) / 257
+        var hw = (0..<full).map { part("HW-\($0)-", 255) }
+        let rest = total - base - full * 257                            // 26 ... 282 bytes
+        if rest - 2 <= 255 {
+            hw.append(part("HW-last-", rest - 2))
+        } else {
+            hw += [part("HW-a-", 128), part("HW-b-", rest - 4 - 128)]
+        }
+        return manifestBytes(version: version, hw: hw)
+    }
+
+    @Test func aManifestWhoseCanonicalFormIsTooLongIsRefusedAtRegistration() throws {
+        let s = try makeStore()
+        let limit = ManifestParser.maxBytes
+        let tooLong = Self.manifestOfSize(limit - 4, version: "1.0")
+        #expect(tooLong.count == limit - 4)
+        let e = error { () throws(OTAError) in try register(s, tooLong) }
+        #expect(e?.code == .badInput && e?.message.contains("canonical form") == true)
+        // one that fits with its defaults written out registers and reads back
+        let fits = Self.manifestOfSize(limit - 10, version: "1.1")
+        #expect(fits.count == limit - 10)
+        let id = try register(s, fits)
+        #expect(try Packages.info(s.db, package: id).count > limit)
+    }
+
+    @Test func aTamperedAuditSequenceIsCorruptNotATrap() throws {
+        let s = try makeStore()
+        try s.db.exec("INSERT INTO audit(seq, at, actor, action, subject, detail, hash) VALUES(9223372036854775807, 1, 'x', 'x', '', NULL, zeroblob(32))")
+        let e = error { () throws(OTAError) in try Roles.grant(s.db, actor: "root", now: t0, to: "zed", .engineer) }
+        #expect(e?.code == .corrupt && e?.message.contains("9223372036854775807") == true)
+    }
 }

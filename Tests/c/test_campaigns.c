@@ -125,9 +125,18 @@ int main(void) {
   CHECK(ota_campaign_list(db, e.b, e.n, &out) == OTA_BADINPUT);
   CHECK(ota_campaign_list(db, NULL, 3, &out) == OTA_MISUSE);
 
+  /* an approved campaign holds its targets: a second one of the same node finds VIN1 busy
+   * until the first is aborted (its targets cancelled) */
+  int64_t second = -1;
+  CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package, 0), &second) == OTA_OK);
+  CHECK(ota_campaign_validate(db, second, &out) == OTA_OK);
+  CHECK(after_key(&out, "targets") != NULL && *after_key(&out, "targets") == 0x00);
+  CHECK(after_key(&out, "busy") != NULL && *after_key(&out, "busy") == 0x01);
+  ota_buf_free(&out);
+  CHECK(ota_campaign_abort(db, "cam", NOW, id, "superseded") == OTA_OK);
+
   /* approval after a validation honours what changed in between: VIN2 joins the test
    * fleet, and an import puts VIN1 on the package's version (up to date) */
-  int64_t second = -1;
   CHECK(ota_campaign_create(db, "cam", NOW, e.b, spec(&e, package, 0), &second) == OTA_OK);
   CHECK(ota_campaign_validate(db, second, &out) == OTA_OK);
   CHECK(after_key(&out, "targets") != NULL && *after_key(&out, "targets") == 0x01);  /* VIN1 */

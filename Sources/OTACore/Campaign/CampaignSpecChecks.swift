@@ -49,7 +49,8 @@ public enum CampaignSpecChecks {
 
     /// How many targets each wave takes from the frozen order: a share is floor(targets ×
     /// share), a count is itself, both capped by what is left; the last wave takes the rest.
-    /// Problems: a wave that gets no vehicle, explicit sizes that leave targets over.
+    /// Problems: a wave that gets no vehicle, explicit sizes that leave targets over (more than
+    /// the rounding down of shares leaves: under one target a wave).
     public static func waveSizes(_ spec: CampaignSpec, targets: Int) -> (sizes: [Int], problems: [String]) {
         var sizes: [Int] = []
         var problems: [String] = []
@@ -63,7 +64,13 @@ public enum CampaignSpecChecks {
             }
             n = min(n, left)
             if i == spec.waves.count - 1 {
-                if case .count? = w.size, n < left {
+                let over: Bool
+                switch w.size {
+                case .count?: over = n < left
+                case .share?: over = left - n >= spec.waves.count
+                case nil: over = false
+                }
+                if over {
                     problems.append("waves: the waves take \(targets - left + n) of the \(targets) targets; leave share and count out of the last wave to give it the rest")
                 }
                 n = left

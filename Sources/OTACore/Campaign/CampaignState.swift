@@ -17,6 +17,11 @@ public enum CampaignState: String, CaseIterable, Equatable, Sendable {
     public var hasLiveTargets: Bool { isActive || self == .aborted }
     /// `hasLiveTargets` as an SQL list, for `state IN (...)`.
     public static let liveStatesSQL = "'scheduled', 'running', 'paused', 'aborted'"
+    /// Campaigns whose non-final targets keep their vehicles `busy` for another campaign of
+    /// the same ECU nodes: from approval, which freezes them, until they are final (an
+    /// approved campaign not yet started holds its vehicles too, or two could be started
+    /// over the same ECUs).
+    public static let holdingStatesSQL = "'approved', " + liveStatesSQL
 
     /// Whether a report of a target whose finality is `targetFinal` counts: while running or
     /// paused, and after an abort for the targets it spared until they are final.

@@ -99,7 +99,12 @@ public final class Ed25519Signer {
                     return crypto_sign_detached(sp, &written, m.baseAddress, UInt64(m.count), secretKey)
                 }
                 guard let callback else { return -1 }
-                return callback(context, m.baseAddress, m.count, sp)
+                // The callback signs a copy: what it may write there cannot change the bytes
+                // its signature is then checked against.
+                let copy = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(m.count, 1))
+                defer { copy.deallocate() }
+                if let base = m.baseAddress { copy.baseAddress?.update(from: base, count: m.count) }
+                return callback(context, copy.baseAddress, m.count, sp)
             }
         }
         guard rc == 0 else {

@@ -29,10 +29,23 @@ public enum Snapshot {
     }
 }
 
+/// What one vehicle of a snapshot may hold to be imported: far more than any vehicle has, and
+/// little enough that decoding it (a string-table entry is copied each time a field names it)
+/// and the per-vehicle work of the import and of freezing stay small. The resolver reads in
+/// place and is not bound by them.
+public enum SnapshotLimits {
+    public static let ecusPerVehicle = 1024
+    public static let attributesPerVehicle = 1024
+    /// The bytes of all of a vehicle's text fields, decoded.
+    public static let textBytesPerVehicle = 1 << 20
+}
+
 /// Builds each vehicle's `SnapshotVehicle` from the walk's fields.
 struct VehicleDecoder: SnapshotVisitor {
     var current = SnapshotVehicle(index: 0, vin: "", model: "", variant: "", powertrain: "", market: "",
                                   produced: 0, ecus: [])
+    /// Decoded text bytes of the current vehicle.
+    private var textBytes = 0
 
     mutating func tableRead(_ strings: SnapshotStrings) throws(OTAError) {}
 
@@ -45,28 +58,39 @@ struct VehicleDecoder: SnapshotVisitor {
         guard produced <= UInt64(Int64.max) else {
             throw .badInput("produced: \(produced) is past the largest supported time")
         }
-        current = SnapshotVehicle(index: current.index, vin: text(vin, strings), model: text(model, strings),
-                                  variant: text(variant, strings), powertrain: text(powertrain, strings),
-                                  market: text(market, strings), produced: Int64(produced), ecus: [])
+        textBytes = 0
+        current = SnapshotVehicle(index: current.index, vin: "", model: "", variant: "", powertrain: "",
+                                  market: "", produced: Int64(produced), ecus: [])
+        current.vin = try text(vin, strings)
+        current.model = try text(model, strings)
+        current.variant = try text(variant, strings)
+        current.powertrain = try text(powertrain, strings)
+        current.market = try text(market, strings)
     }
 
     mutating func ecu(node: Str, hw: Str, sw: Str, calibration: Str?, serial: Str?,
                       _ strings: SnapshotStrings) throws(OTAError) {
-        current.ecus.append(SnapshotECU(node: text(node, strings), hw: text(hw, strings), sw: text(sw, strings),
-                                        calibration: calibration.map { text($0, strings) },
-                                        serial: serial.map { text($0, strings) }))
+        guard current.ecus.count < SnapshotLimits.ecusPerVehicle else {
+            throw .badInput("ecus: more than \(SnapshotLimits.ecusPerVehicle) in one vehicle")
+        }
+        current.ecus.append(SnapshotECU(node: try text(node, strings), hw: try text(hw, strings),
+                                        sw: try text(sw, strings), calibration: try optionalText(calibration, strings),
+                                        serial: try optionalText(serial, strings)))
     }
 
     mutating func identifiers(engineNo: Str?, chassisNo: Str?, _ strings: SnapshotStrings) throws(OTAError) {
-        current.engineNo = engineNo.map { text($0, strings) }
-        current.chassisNo = chassisNo.map { text($0, strings) }
+        current.engineNo = try optionalText(engineNo, strings)
+        current.chassisNo = try optionalText(chassisNo, strings)
     }
 
     mutating func attribute(key: Str, value: AttributeItem, _ strings: SnapshotStrings) throws(OTAError) {
-        let k = text(key, strings)
+        guard current.attributes.count < SnapshotLimits.attributesPerVehicle else {
+            throw .badInput("attributes: more than \(SnapshotLimits.attributesPerVehicle) in one vehicle")
+        }
+        let k = try text(key, strings)
         let v: AttributeValue
         switch value {
-        case .text(let s): v = .text(text(s, strings))
+        case .text(let s): v = .text(try text(s, strings))
         case .bool(let b): v = .bool(b)
         case .integer(let negative, let magnitude):
             guard magnitude <= UInt64(Int64.max) else {
@@ -79,7 +103,17 @@ struct VehicleDecoder: SnapshotVisitor {
 
     mutating func vehicleEnd(_ strings: SnapshotStrings) throws(OTAError) {}
 
-    private func text(_ s: Str, _ strings: SnapshotStrings) -> String {
-        String(decoding: strings.bytes(s), as: UTF8.self)
+    private mutating func text(_ s: Str, _ strings: SnapshotStrings) throws(OTAError) -> String {
+        let bytes = strings.bytes(s)
+        textBytes += bytes.count
+        guard textBytes <= SnapshotLimits.textBytesPerVehicle else {
+            throw .badInput("the vehicle's text fields take more than \(SnapshotLimits.textBytesPerVehicle) bytes")
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private mutating func optionalText(_ s: Str?, _ strings: SnapshotStrings) throws(OTAError) -> String? {
+        guard let s else { return nil }
+        return try text(s, strings)
     }
 }

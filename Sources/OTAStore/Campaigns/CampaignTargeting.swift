@@ -60,7 +60,9 @@ struct PackageOutcomes: ResolutionSink {
     var entries: [Int32] = []
     private var current: Int32 = 0
     private var cursor = 0
-    private var firstOfCurrent = 0  // entries of the current vehicle start here
+    /// ECUs of the current vehicle already chosen among several of the node (a vehicle may
+    /// have many: a set, not a scan of the entries, keeps each choice O(ECUs)).
+    private var takenOfCurrent = Set<Int32>()
 
     init(ecus: InventoryRows.NodeECUs, vehicles: Int) {
         self.ecus = ecus
@@ -80,7 +82,7 @@ struct PackageOutcomes: ResolutionSink {
             // (the resolver passes them in snapshot order, and equal ones decide alike).
             var e = cursor
             while e < end {
-                if !entries[firstOfCurrent...].contains(Int32(e)) && ecus.hw[e].utf8.elementsEqual(hw)
+                if !takenOfCurrent.contains(Int32(e)) && ecus.hw[e].utf8.elementsEqual(hw)
                     && ecus.sw[e].utf8.elementsEqual(from) {
                     chosen = e
                     break
@@ -92,6 +94,7 @@ struct PackageOutcomes: ResolutionSink {
             throw OTAError(.internalError, "a resolved target of vehicle \(String(decoding: vin, as: UTF8.self)) matches no exported ECU")
         }
         entries.append(Int32(chosen))
+        if end - cursor > 1 { takenOfCurrent.insert(Int32(chosen)) }
     }
 
     mutating func vehicleDecided(index: Int, excluded: ExclusionReason?) throws(OTAError) {
@@ -100,7 +103,7 @@ struct PackageOutcomes: ResolutionSink {
         }
         status[index] = excluded.map { Int8($0.rawValue) } ?? Self.targeted
         current = Int32(truncatingIfNeeded: index + 1)
-        firstOfCurrent = entries.count
+        if !takenOfCurrent.isEmpty { takenOfCurrent.removeAll() }
     }
 }
 
@@ -224,6 +227,9 @@ struct CampaignPlan {
         if !row.1 { problems.append("after-test: campaign \(t) is not a test campaign") }
         if row.0 != CampaignState.completed.rawValue {
             problems.append("after-test: test campaign \(t) is unfinished (\(row.0)); it must be completed")
+        } else if try db.scalar("SELECT count(*) FROM targets WHERE campaign_id = \(t) AND state = 'succeeded'") == 0 {
+            // completed only means every target is final: one that failed everywhere proves nothing
+            problems.append("after-test: test campaign \(t) completed without a single vehicle that succeeded")
         }
         let theirs = try db.prepare("SELECT package_id FROM campaign_packages WHERE campaign_id = ? ORDER BY position")
             .bind(1, t).rows { $0.int64(0) }
@@ -309,7 +315,8 @@ struct CampaignPlan {
     }
 
     /// The targets among the candidates: in a test campaign only vehicles of the test fleet,
-    /// and never vehicles busy in another active campaign for one of the same nodes. Both
+    /// and never vehicles busy in another campaign (approved, active, or aborted with targets
+    /// that still run: `CampaignState.holdingStatesSQL`) for one of the same nodes. Both
     /// read the tables of the moment, so a kept plan is as current as a fresh resolution.
     mutating func select(_ db: SQLiteConnection, _ spec: CampaignSpec, campaign: Int64) throws(OTAError) {
         var testFleet = Set<Int64>()
@@ -324,7 +331,7 @@ struct CampaignPlan {
         try db.prepare("""
             SELECT t.vehicle_id, te.node FROM campaigns c
             JOIN targets t ON t.campaign_id = c.id JOIN target_ecus te ON te.target_id = t.id
-            WHERE c.state IN (\(CampaignState.liveStatesSQL)) AND c.id <> ? AND t.final = 0
+            WHERE c.state IN (\(CampaignState.holdingStatesSQL)) AND c.id <> ? AND t.final = 0
             """).bind(1, campaign).forEachRow { (r) throws(OTAError) -> Bool in
                 if let node = r.text(1), let k = nodes.firstIndex(of: node) {
                     busy[r.int64(0), default: 0] |= 1 << UInt32(k)

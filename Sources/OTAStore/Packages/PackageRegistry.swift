@@ -11,6 +11,12 @@ extension Packages {
         try db.transaction { () throws(OTAError) -> Int64 in
             try Roles.require(db, actor: actor, anyOf: [.engineer], for: "registering a package")
             let m = try ManifestParser.parse(bytes)
+            // What is stored, signed and read back is the canonical form, which writes out the
+            // defaults the input may leave out: it must itself be a manifest this library reads.
+            let canonical = m.canonical
+            guard canonical.count <= ManifestParser.maxBytes else {
+                throw .badInput("manifest: \(canonical.count) bytes in its canonical form (defaults written out), more than \(ManifestParser.maxBytes)")
+            }
             let existing = try db.prepare("SELECT id, state FROM packages WHERE name = ? AND version = ?")
                 .bind(1, m.name).bind(2, m.version)
                 .firstRow { ($0.int64(0), $0.text(1) ?? "") }
@@ -24,7 +30,7 @@ extension Packages {
                 """)
                 .bind(1, m.name).bind(2, m.version).bind(3, m.ecu).bind(4, m.toVersion)
                 .bind(5, m.category.rawValue).bind(6, m.releaseType.rawValue).bind(7, m.releaseCounter)
-                .bind(8, blob: m.canonical).bind(9, actor).bind(10, now).run()
+                .bind(8, blob: canonical).bind(9, actor).bind(10, now).run()
             let id = db.lastInsertRowID
             for hw in m.hardware {
                 try db.prepare("INSERT INTO package_hw(package_id, hw) VALUES(?, ?)").bind(1, id).bind(2, hw).run()
