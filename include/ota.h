@@ -327,7 +327,8 @@ typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
  *     engine and chassis numbers, attributes) are updated; an ECU whose hardware, software,
  *     calibration or serial changed gets its new values and one history row; an unchanged
  *     ECU is not touched; an ECU new to the vehicle is added with a first history row; an
- *     ECU the snapshot no longer lists is marked removed (its row and history stay, export
+ *     ECU the snapshot no longer lists is marked removed, with a history row (source
+ *     "removed", the values it had) that records when (its row and history stay, export
  *     leaves it out; listed again later, it is present again with a new history row);
  *   - stale data: if the store already holds data about the vehicle from a snapshot taken
  *     later than this one, the vehicle is left exactly as it is and counted as "stale" (an

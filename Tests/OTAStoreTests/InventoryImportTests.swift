@@ -87,13 +87,15 @@ struct InventoryImportTests {
         let s = try Fleet.load(store, [v], taken: t1)
         #expect(s.changed == 1 && s.ecusAdded == 1 && s.ecusRemoved == 1 && s.ecusChanged == 0)
         #expect(try store.db.scalar("SELECT removed FROM ecus WHERE node = 'DCM' AND slot = 1") == t1)
+        // the removal is in the ECU's history: the values it had, when it went
+        #expect(try store.db.scalar("SELECT count(*) FROM ecu_history h JOIN ecus e ON e.id = h.ecu_id WHERE e.node = 'DCM' AND e.slot = 1 AND h.source = 'removed' AND h.at = \(t1) AND h.sw = '1.0'") == 1)
         #expect(try store.db.scalar("SELECT count(*) FROM ecu_history h JOIN ecus e ON e.id = h.ecu_id WHERE e.node = 'TCU' AND h.at = \(t1)") == 1)
         // Listed again later: present again, with its values recorded anew.
         let t2 = t1 + 50
         let back = try Fleet.load(store, [Fleet.vehicle(0, ecus: Fleet.vehicle(0).ecus + [v.ecus[1]])], taken: t2)
         #expect(back.changed == 1 && back.ecusAdded == 1 && back.ecusRemoved == 0)
         #expect(try store.db.scalar("SELECT count(*) FROM ecus WHERE removed IS NOT NULL") == 0)
-        #expect(try store.db.scalar("SELECT count(*) FROM ecu_history h JOIN ecus e ON e.id = h.ecu_id WHERE e.node = 'DCM' AND e.slot = 1") == 2)
+        #expect(try store.db.scalar("SELECT count(*) FROM ecu_history h JOIN ecus e ON e.id = h.ecu_id WHERE e.node = 'DCM' AND e.slot = 1") == 3)
     }
 
     @Test("an older snapshot leaves vehicles with newer data as they are and still adds new ones")

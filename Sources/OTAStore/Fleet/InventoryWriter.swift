@@ -31,7 +31,7 @@ final class InventoryWriter {
             "INSERT INTO ecus(vehicle_id, node, slot, hw, sw, calibration, serial) VALUES(?,?,?,?,?,?,?)")
         insertHistory = try db.prepare("""
             INSERT INTO ecu_history(ecu_id, at, hw, sw, calibration, serial, source) \
-            VALUES(?,?,?,?,?,?,'snapshot')
+            VALUES(?,?,?,?,?,?,?)
             """)
         selectVehicle = try db.prepare("""
             SELECT model, variant, powertrain, market, produced, engine_no, chassis_no, attributes, \
@@ -105,6 +105,17 @@ final class InventoryWriter {
         text.bind(s, 4, e.sw)
         text.bind(s, 5, e.calibration)
         text.bind(s, 6, e.serial)
+        s.bind(7, "snapshot")
+        try s.run()
+    }
+
+    /// The history row of a removal: the values the ECU had when a snapshot no longer listed
+    /// it (source "removed"), so that a gap before it is listed again shows in its history.
+    private func addRemoval(_ old: StoredECU) throws(OTAError) {
+        let s = insertHistory
+        s.rewind()
+        s.bind(1, old.id).bind(2, taken).bind(3, old.hw).bind(4, old.sw).bind(5, old.calibration)
+            .bind(6, old.serial).bind(7, "removed")
         try s.run()
     }
 
@@ -193,6 +204,7 @@ final class InventoryWriter {
             removeECU.rewind()
             removeECU.bind(1, taken).bind(2, old.id)
             try removeECU.run()
+            try addRemoval(old)
             summary.ecusRemoved += 1
             ecusChanged = true
         }
