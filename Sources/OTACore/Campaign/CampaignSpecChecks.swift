@@ -95,10 +95,10 @@ public enum CampaignSpecChecks {
         let offset = Int64(w.utcOffsetMinutes) * 60
         // Local days from the one before `from` (a window from the evening before may still
         // be open) to the one holding `until`.
-        var day = floorDiv(from + offset, 86_400) - 1
-        let last = floorDiv(until + offset, 86_400)
+        var day = UnixTime.floorDiv(from + offset, 86_400) - 1
+        let last = UnixTime.floorDiv(until + offset, 86_400)
         while day <= last {
-            if w.days.contains(weekday(day)) {
+            if w.days.contains(MaintenanceWindows.weekday(day)) {
                 let open = day * 86_400 + Int64(w.startMinute) * 60 - offset
                 let close = open + Int64(w.minutes) * 60
                 if open < until && close > from { return true }
@@ -106,14 +106,5 @@ public enum CampaignSpecChecks {
             day += 1
         }
         return false
-    }
-
-    /// 0 = Monday ... 6 = Sunday for a day number since 1970-01-01 (a Thursday).
-    public static func weekday(_ day: Int64) -> Int {
-        Int(((day + 3) % 7 + 7) % 7)
-    }
-
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        a >= 0 ? a / b : -((-a + b - 1) / b)
     }
 }

@@ -28,7 +28,7 @@ public enum MaintenanceWindows {
     public static func isOpen(_ w: CampaignSpec.Window, at t: Int64) -> Bool {
         guard t > -limit, t < limit else { return false }
         let local = t + Int64(w.utcOffsetMinutes) * 60
-        let today = floorDiv(local, day)
+        let today = UnixTime.floorDiv(local, day)
         // a slot that started yesterday may still be running
         for d in [today - 1, today] where w.days.contains(weekday(d)) {
             let start = d * day + Int64(w.startMinute) * 60
@@ -49,7 +49,7 @@ public enum MaintenanceWindows {
     public static func nextOpening(_ w: CampaignSpec.Window, after t: Int64) -> Int64? {
         guard t > -limit, t < limit, !w.days.isEmpty else { return nil }
         let offset = Int64(w.utcOffsetMinutes) * 60
-        let today = floorDiv(t + offset, day)
+        let today = UnixTime.floorDiv(t + offset, day)
         for d in today...(today + 8) where w.days.contains(weekday(d)) {
             let opening = d * day + Int64(w.startMinute) * 60 - offset
             if opening > t { return opening }
@@ -60,10 +60,5 @@ public enum MaintenanceWindows {
     /// 0 = Monday for day `d` since 1970-01-01 (a Thursday).
     public static func weekday(_ d: Int64) -> Int { Int(floorMod(d + 3, 7)) }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
-
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - UnixTime.floorDiv(a, b) * b }
 }

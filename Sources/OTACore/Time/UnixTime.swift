@@ -4,4 +4,10 @@
 /// can never overflow an Int64.
 public enum UnixTime {
     public static let range: ClosedRange<Int64> = 0...253_402_300_799
+
+    /// ⌊t / unit⌋ (the hour, day, ... holding `t`, also before 1970) for a positive `unit`,
+    /// with no overflow at Int64's ends.
+    public static func floorDiv(_ t: Int64, _ unit: Int64) -> Int64 {
+        t / unit - (t % unit < 0 ? 1 : 0)
+    }
 }

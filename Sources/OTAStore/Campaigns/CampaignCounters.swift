@@ -101,7 +101,7 @@ public struct CampaignCounters {
 
     /// Per-hour events for the timeline chart.
     public mutating func event(at now: Int64, notified: Int64 = 0, succeeded: Int64 = 0, failed: Int64 = 0) {
-        let hour = now / 3600 - (now % 3600 < 0 ? 1 : 0)  // floor, with no overflow at Int64.min
+        let hour = UnixTime.floorDiv(now, 3600)
         var h = hours[hour] ?? (0, 0, 0)
         h.notified += notified
         h.succeeded += succeeded

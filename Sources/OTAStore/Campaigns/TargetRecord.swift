@@ -40,20 +40,20 @@ public enum Targets {
         }
         func optional(_ c: Int32) -> Int64? { r.isNull(c) ? nil : r.int64(c) }
         // Counts the policy adds to or loops over: a tampered row is reported, never trusted.
-        for (c, name) in [(Int32(15), "retries"), (16, "deferrals"), (19, "reports")] {
+        func count(_ c: Int32, _ name: StaticString) throws(OTAError) -> Int {
             let n = r.int64(c)
-            guard n >= 0, n <= Int64(Int32.max) else {
-                throw .corrupt("target \(id): \(name) is \(n) in the store")
-            }
+            guard n >= 0, n <= Int64(Int32.max) else { throw .corrupt("target \(id): \(name) is \(n) in the store") }
+            return Int(n)
         }
+        let retries = try count(15, "retries"), deferrals = try count(16, "deferrals"), reports = try count(19, "reports")
         let facets = TargetFacets(wave: Int(clamping: r.int64(5)), market: r.text(6) ?? "", region: r.text(7),
                                   model: r.text(8) ?? "", variant: r.text(9) ?? "")
         return TargetRecord(
             id: id, campaign: r.int64(1), vehicleID: r.int64(2), vin: r.text(3) ?? "", ord: r.int64(4),
             facets: facets,
             status: TargetStatus(state: state, final: r.int64(11) != 0, reason: r.text(12), code: optional(13)),
-            due: optional(14), retries: Int(clamping: r.int64(15)), deferrals: Int(clamping: r.int64(16)),
-            reportSeq: r.int64(17), messageSeq: r.int64(18), reports: Int(clamping: r.int64(19)),
+            due: optional(14), retries: retries, deferrals: deferrals,
+            reportSeq: r.int64(17), messageSeq: r.int64(18), reports: reports,
             notifiedAt: optional(20), acceptedAt: optional(21), succeededAt: optional(22),
             lastReport: optional(23), feedback: r.text(24))
     }

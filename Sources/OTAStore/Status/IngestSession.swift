@@ -287,7 +287,7 @@ struct UnattributedQuota {
     var kept: Int64
 
     static func load(_ db: SQLiteConnection, now: Int64) throws(OTAError) -> UnattributedQuota {
-        let day = now / 86_400 - (now % 86_400 < 0 ? 1 : 0)
+        let day = UnixTime.floorDiv(now, 86_400)
         let stored = try db.prepare("""
             SELECT d.value, k.value FROM meta d, meta k WHERE d.key = 'unattributed_day' AND k.key = 'unattributed_kept'
             """).firstRow { r in (day: r.int64(0), kept: r.int64(1)) }
