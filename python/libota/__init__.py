@@ -11,12 +11,12 @@ Every failure raises `OTAError` (`.code`, `.name`, `.message`). Documents are di
 build/ of the source tree, or the system's library path.
 """
 from ._native import (CODE_NAMES, OTAError, code_name, has, lib, libversion_number)
-from .campaigns import Campaign, Campaigns, Outbox, TestFleet, has_campaigns, message_document
+from .campaigns import Campaign, Campaigns, Outbox, OutboxMessage, TestFleet, has_campaigns, message_document
 from .packages import Package, PackageCatalog
 from .store import MUSTEXIST, READONLY, Store
 
 __version__ = "0.1.0"
 
 __all__ = ["OTAError", "Store", "Package", "PackageCatalog", "Campaign", "Campaigns", "Outbox",
-           "TestFleet", "READONLY", "MUSTEXIST", "CODE_NAMES", "code_name", "has", "has_campaigns",
+           "OutboxMessage", "TestFleet", "READONLY", "MUSTEXIST", "CODE_NAMES", "code_name", "has", "has_campaigns",
            "lib", "libversion_number", "message_document", "__version__"]

@@ -81,20 +81,71 @@ class _Library:
     def __getattr__(self, name: str):
         if name.startswith("__"):
             raise AttributeError(name)
-        return getattr(self._load(), name)
+        f = _raising_badinput(name, getattr(self._load(), name))
+        setattr(self, name, f)  # found here from now on, without __getattr__
+        return f
+
+
+def _raising_badinput(name: str, f):
+    """f, with an argument its argtypes refuse (an int outside int64_t, a string with U+0000,
+    text where bytes belong) raised as OTAError(BADINPUT) like every other bad input."""
+    if not isinstance(f, ctypes._CFuncPtr):
+        return f
+
+    def call(*args):
+        try:
+            return f(*args)
+        except ctypes.ArgumentError as e:
+            raise OTAError(BADINPUT, f"{name}: {e}") from None
+    call.__name__ = name
+    return call
+
+
+class I64:
+    """int64_t: an int outside its range is refused, where ctypes would silently wrap it
+    (2**64 + 1 would name campaign 1)."""
+
+    @classmethod
+    def from_param(cls, value):
+        if isinstance(value, int) and not -2**63 <= value < 2**63:
+            raise ValueError(f"{value} is outside int64_t")
+        return ctypes.c_int64.from_param(value)
+
+
+def int64_array(values) -> ctypes.Array:
+    """An int64_t[] of the ints, refusing one outside int64_t as I64 does (ctypes arrays wrap:
+    an id of 2**64 + 1 would acknowledge message 1)."""
+    values = [int(v) for v in values]
+    for v in values:
+        if not -2**63 <= v < 2**63:
+            raise OTAError(BADINPUT, f"{v} is outside int64_t")
+    return (ctypes.c_int64 * len(values))(*values)
+
+
+class CStr:
+    """const char * of a NUL-terminated string: one with U+0000 inside is refused, where C
+    would see only the text before it (an actor "alice\\0mallory" would act as alice)."""
+
+    @classmethod
+    def from_param(cls, value):
+        if isinstance(value, (bytes, bytearray)) and b"\0" in value:
+            raise ValueError(f"{bytes(value)[:40]!r} contains U+0000")
+        return ctypes.c_char_p.from_param(value)
 
 
 lib = _Library()
 
 # C types, named as in ota.h.
-c_int, c_i64, c_u64, c_size, c_str = ctypes.c_int, ctypes.c_int64, ctypes.c_uint64, ctypes.c_size_t, ctypes.c_char_p
+c_int, c_u64, c_size = ctypes.c_int, ctypes.c_uint64, ctypes.c_size_t
+c_i64, c_str = I64, CStr                     # arguments, checked: see I64 and CStr
+c_text = ctypes.c_char_p                     # const char * returned
 c_db = ctypes.c_void_p                       # ota_db *
 p_db = ctypes.POINTER(c_db)                  # ota_db **
 p_buf = ctypes.POINTER(Buf)                  # ota_buf *
-p_i64 = ctypes.POINTER(c_i64)                # int64_t *
+p_i64 = ctypes.POINTER(ctypes.c_int64)              # int64_t *
 u8p = ctypes.POINTER(ctypes.c_uint8)         # uint8_t *
 key32 = ctypes.POINTER(ctypes.c_uint8 * 32)  # uint8_t out[32]
-data = c_str                                 # const uint8_t * (bytes; None for NULL)
+data = ctypes.c_char_p                       # const uint8_t * (bytes; None for NULL)
 
 # typedef int (*ota_progress_fn)(void *ctx, uint64_t done, uint64_t total_or_0);
 PROGRESS_FN = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, c_u64, c_u64)
@@ -104,13 +155,13 @@ SIGN_FN = ctypes.CFUNCTYPE(c_int, ctypes.c_void_p, u8p, c_size, u8p)
 # name: (restype, argtypes): the whole of include/ota.h.
 HEADER_FUNCTIONS: dict[str, tuple] = {
     "ota_libversion_number": (c_int, []),
-    "ota_code_name": (c_str, [c_int]),
+    "ota_code_name": (c_text, [c_int]),
     "ota_buf_free": (None, [p_buf]),
-    "ota_last_errmsg": (c_str, []),
+    "ota_last_errmsg": (c_text, []),
     "ota_open": (c_int, [c_str, p_db]),
     "ota_open_ex": (c_int, [c_str, ctypes.POINTER(OpenOptions), p_db]),
     "ota_close": (c_int, [c_db]),
-    "ota_errmsg": (c_str, [c_db]),
+    "ota_errmsg": (c_text, [c_db]),
     "ota_errcode": (c_int, [c_db]),
     "ota_store_errcode": (c_int, [c_db]),
     "ota_schema_version": (c_int, [c_db, p_i64]),
@@ -235,8 +286,3 @@ def require(name: str) -> Callable:
                                "campaign management")
     return getattr(lib, name)
 
-
-def fn(name, restype, *argtypes):
-    """Declares one more function (kept for modules that declared their own)."""
-    _declare(lib._load(), name, restype, argtypes)
-    return getattr(lib, name)

@@ -1,19 +1,7 @@
 """Campaign stepping and the outbox (include/ota.h, section "Campaign stepping and the
 outbox"): start, pause, resume, abort, step, fetch, ack. Documents are CBOR bytes
 (docs/schemas/message.cddl); decode them with cbor2."""
-import ctypes
-
-from ._native import Buf, cstr, fn, lib
-from .store import c_db
-
-c_int, c_i64, c_size = ctypes.c_int, ctypes.c_int64, ctypes.c_size_t
-
-for _name in ("start", "pause", "resume"):
-    fn(f"ota_campaign_{_name}", c_int, c_db, ctypes.c_char_p, c_i64, c_i64)
-fn("ota_campaign_abort", c_int, c_db, ctypes.c_char_p, c_i64, c_i64, ctypes.c_char_p)
-fn("ota_campaign_step", c_int, c_db, ctypes.c_char_p, c_i64, c_i64, ctypes.POINTER(Buf))
-fn("ota_outbox_fetch", c_int, c_db, c_i64, ctypes.POINTER(Buf))
-fn("ota_outbox_ack", c_int, c_db, ctypes.POINTER(c_i64), c_size)
+from ._native import cstr, int64_array, lib
 
 
 class CampaignRun:
@@ -36,12 +24,12 @@ class CampaignRun:
 
     def step(self, actor, now, cid=0):
         """The step's result (CBOR bytes, message.cddl step-result); cid 0 steps every due one."""
-        return self.store.call_buf(lib.ota_campaign_step, cstr(actor), c_i64(now), c_i64(cid))
+        return self.store.call_buf(lib.ota_campaign_step, cstr(actor), now, cid)
 
     def fetch(self, limit=1000):
         """Pending messages (CBOR bytes: [* [id, topic, payload, retain]]), oldest first."""
-        return self.store.call_buf(lib.ota_outbox_fetch, c_i64(limit))
+        return self.store.call_buf(lib.ota_outbox_fetch, limit)
 
     def ack(self, ids):
-        arr = (c_i64 * len(ids))(*ids)
+        arr = int64_array(ids)
         self.store.check(lib.ota_outbox_ack(self.store.handle, arr, len(ids)))

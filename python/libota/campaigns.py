@@ -8,14 +8,14 @@ Documents are dicts (design/campaigns.md section 8); inputs may be dicts or CBOR
 from __future__ import annotations
 
 import ctypes
-from typing import Any, Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, NamedTuple, Optional
 
 import cbor2
 
 from . import documents as docs
-from ._native import BADINPUT, Buf, OTAError, cstr, has, require, take
+from ._native import BADINPUT, Buf, OTAError, cstr, has, int64_array, require, take
 
-__all__ = ["Campaign", "Campaigns", "Outbox", "TestFleet", "ingest", "ingest_batch",
+__all__ = ["Campaign", "Campaigns", "Outbox", "OutboxMessage", "TestFleet", "ingest", "ingest_batch",
            "set_vehicle_key", "has_campaigns", "message_document", "CAMPAIGN_STATES",
            "TARGET_STATES"]
 
@@ -168,6 +168,15 @@ class Campaigns:
         return Campaign(self.store, 0).step(actor=actor, now=now)
 
 
+class OutboxMessage(NamedTuple):
+    """One message of the outbox (docs/messages.md): publish `payload` on `topic` at QoS 1
+    with the MQTT retain flag `retain`, then acknowledge `id`."""
+    id: int
+    topic: str
+    payload: bytes
+    retain: bool
+
+
 class Outbox:
     """Messages the steps wrote for the host to publish (at least once: a fetched message is
     fetched again until acknowledged)."""
@@ -175,21 +184,20 @@ class Outbox:
     def __init__(self, store):
         self.store = store
 
-    def fetch(self, limit: int = 100) -> list[tuple[int, str, bytes]]:
-        """The oldest pending messages: [(id, topic, payload)], the payload a COSE_Sign1 (an
-        empty payload clears a retained offer)."""
+    def fetch(self, limit: int = 100) -> list[OutboxMessage]:
+        """The oldest pending messages, each an OutboxMessage (id, topic, payload, retain): the
+        payload a COSE_Sign1, or empty to clear a retained offer; publish with `retain`."""
         rows = docs.decode(_buf_call(self.store, "ota_outbox_fetch", int(limit)))
-        return [(int(r[0]), r[1], bytes(r[2])) for r in rows]
+        return [OutboxMessage(int(r[0]), r[1], bytes(r[2]), bool(r[3])) for r in rows]
 
     def ack(self, ids: Iterable[int]) -> None:
         """Marks messages as published (after the broker acknowledged them)."""
-        ids = [int(i) for i in ids]
-        arr = (ctypes.c_int64 * len(ids))(*ids)
-        self.store.check(require("ota_outbox_ack")(self.store.handle, arr, len(ids)))
+        arr = int64_array(ids)
+        self.store.check(require("ota_outbox_ack")(self.store.handle, arr, len(arr)))
 
     def drain(self, publish, limit: int = 100) -> int:
-        """Fetches, publish(topic, payload) each, acknowledges, until empty; returns how many.
-        A publish that raises stops the drain, its message left unacknowledged."""
+        """Fetches, publish(topic, payload, retain) each, acknowledges, until empty; returns how
+        many. A publish that raises stops the drain, its message left unacknowledged."""
         total = 0
         while True:
             batch = self.fetch(limit)
@@ -197,9 +205,9 @@ class Outbox:
                 return total
             done = []
             try:
-                for mid, topic, payload in batch:
-                    publish(topic, payload)
-                    done.append(mid)
+                for m in batch:
+                    publish(m.topic, m.payload, m.retain)
+                    done.append(m.id)
             finally:
                 if done:
                     self.ack(done)

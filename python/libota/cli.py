@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
 from . import documents as docs
-from ._native import BADINPUT, IO, MISUSE, OTAError
+from ._native import BADINPUT, CONFLICT, IO, MISUSE, OTAError
 from .store import MUSTEXIST, Store
 
 PROG = "libota"
@@ -178,6 +178,11 @@ def positive_id(text: str) -> int:
 
 def cmd_init(args) -> int:
     with open_store(args, create_admin=args.admin) as s:
+        # The bootstrap admin is named only in a store without one: on an existing store,
+        # say so rather than print an admin who is none.
+        if not any(r.get("role") == "admin" for r in s.roles(args.admin)):
+            raise OTAError(CONFLICT, f"{args.db} already has an admin and {args.admin} is not one: "
+                                     "an admin grants the role (libota grant)")
         say(args, f"store {args.db}: schema {s.schema_version()}, admin {args.admin}")
     return EXIT_OK
 
@@ -469,8 +474,9 @@ def cmd_campaign_show(args) -> int:
 def cmd_campaign_list(args) -> int:
     with open_store(args) as s:
         got = s.campaigns.list(state=args.state, category=args.category)
+    # A list's progress is already a percent (campaign-list.cddl), not basis points.
     emit(args, got, lambda: table([[c["id"], c["name"], c["category"], c["state"], c["targets"], c["succeeded"],
-                                    c["failed"], percent(c.get("progress")), fmt_time(c.get("next-due"))]
+                                    c["failed"], f'{float(c["progress"]):.2f}%', fmt_time(c.get("next-due"))]
                                    for c in got],
                                   ["id", "name", "category", "state", "targets", "succeeded", "failed",
                                    "progress", "next due"]))

@@ -406,6 +406,7 @@ def render(stats: dict, campaign: Optional[dict] = None, now: Optional[int] = No
         body.append(f'<section id="history"><h2>History</h2><table><tr><th>at</th><th>state</th><th>actor</th>'
                     f'<th>reason</th></tr>{rows}</table></section>')
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+            f'<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">'
             f'<meta name="viewport" content="width=device-width,initial-scale=1">'
             f'<title>{esc(name)}: libota campaign dashboard</title><style>{CSS}</style></head><body>'
             f'<header><h1>{esc(name)}<span class="badge {esc(state)}" id="state">{esc(state)}</span></h1>'

@@ -2,8 +2,8 @@
 
 The C API speaks CBOR (docs/schemas/). In Python a document is a dict (or list) decoded by
 cbor2; inputs may be given as a dict or as CBOR bytes. JSON has no byte strings, so in JSON
-input the byte fields (`sha256`, `public-key`, ...) are hex text, converted to bytes here;
-JSON output writes bytes as hex the same way.
+input a manifest's file hashes (`files[].sha256`) are hex text, converted to bytes here;
+JSON output writes every byte string as hex.
 """
 from __future__ import annotations
 
@@ -17,10 +17,6 @@ from ._native import BADINPUT, IO, OTAError
 
 Document = Union[dict, list]
 DocumentInput = Union[dict, list, bytes, bytearray, memoryview]
-
-# Keys whose values are byte strings in libota's documents (docs/schemas/*.cddl).
-BYTES_KEYS = frozenset({"sha256", "found-sha256", "public-key", "pub", "key", "cose", "hash"})
-
 
 def encode(doc: DocumentInput) -> bytes:
     """CBOR bytes for a document given as a dict/list (encoded with cbor2) or as bytes."""
@@ -37,31 +33,28 @@ def decode(raw: bytes) -> Any:
     return cbor2.loads(raw)
 
 
-def _hex_to_bytes(obj: Any, path: str) -> Any:
-    if isinstance(obj, dict):
-        out = {}
-        for k, v in obj.items():
-            sub = f"{path}.{k}" if path else str(k)
-            if k in BYTES_KEYS and isinstance(v, str):
-                try:
-                    out[k] = bytes.fromhex(v)
-                except ValueError:
-                    raise OTAError(BADINPUT, f"{sub}: expected hex text for a byte string, found {v!r}") from None
-            else:
-                out[k] = _hex_to_bytes(v, sub)
-        return out
-    if isinstance(obj, list):
-        return [_hex_to_bytes(v, f"{path}[{i}]") for i, v in enumerate(obj)]
-    return obj
+def _file_hashes_from_hex(doc: Any) -> Any:
+    """The one byte field of the documents given to libota, a manifest's files[].sha256
+    (docs/schemas/package.cddl), from hex text. Nothing else is touched: a campaign spec's
+    attribute named "key" or "hash" stays text."""
+    files = doc.get("files") if isinstance(doc, dict) else None
+    for i, f in enumerate(files if isinstance(files, list) else ()):
+        if isinstance(f, dict) and isinstance(f.get("sha256"), str):
+            try:
+                f["sha256"] = bytes.fromhex(f["sha256"])
+            except ValueError:
+                raise OTAError(BADINPUT, f"files[{i}].sha256: expected hex text for a byte string, "
+                                         f"found {f['sha256'][:80]!r}") from None
+    return doc
 
 
 def from_json(text: str, name: str = "JSON") -> Any:
-    """A document from JSON text, the byte fields (BYTES_KEYS) converted from hex."""
+    """A document from JSON text, a manifest's files[].sha256 converted from hex."""
     try:
         obj = json.loads(text)
     except json.JSONDecodeError as e:
         raise OTAError(BADINPUT, f"{name}: line {e.lineno} column {e.colno}: {e.msg}") from None
-    return _hex_to_bytes(obj, "")
+    return _file_hashes_from_hex(obj)
 
 
 def read_document(path: Union[str, Path]) -> bytes:

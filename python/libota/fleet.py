@@ -35,7 +35,7 @@ def import_snapshot(store, actor: str, now: int, snapshot: bytes, progress: Opti
     callback = PROGRESS_FN(call) if progress else PROGRESS_FN()
     buf = Buf()
     data = bytes(snapshot)
-    rc = lib.ota_fleet_import(store.handle, store._actor(actor), ctypes.c_int64(now), data, len(data),
+    rc = lib.ota_fleet_import(store.handle, store._actor(actor), now, data, len(data),
                               callback, None, ctypes.byref(buf))
     if raised:
         raise raised[0]
@@ -45,7 +45,7 @@ def import_snapshot(store, actor: str, now: int, snapshot: bytes, progress: Opti
 
 def export(store, now: int) -> bytes:
     """The current inventory as a fleet snapshot with a string table (CBOR bytes)."""
-    return store.call_buf(lib.ota_fleet_export, ctypes.c_int64(now))
+    return store.call_buf(lib.ota_fleet_export, now)
 
 
 def vehicle(store, vin) -> bytes:

@@ -7,6 +7,7 @@ and signatures.
 from __future__ import annotations
 
 import ctypes
+import os
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -34,7 +35,7 @@ class Packages:
 
     def get(self, pid):
         """The package-info document (CBOR bytes)."""
-        return self.store.call_buf(lib.ota_package_get, c_i64(pid))
+        return self.store.call_buf(lib.ota_package_get, pid)
 
     def list(self, filter_cbor=None):
         """The package-list document (CBOR bytes); filter_cbor is a package-filter or None."""
@@ -45,7 +46,7 @@ class Packages:
         """Hashes the local file at path against the manifest's file called name. A mismatch
         is recorded, then raised as OTAError(CORRUPT)."""
         self.store.check(lib.ota_package_verify_file(self.store.handle, cstr(actor), now, pid,
-                                                     cstr(name), str(path).encode()))
+                                                     cstr(name), os.fsencode(path)))
 
     def validate(self, actor, now, pid):
         self.store.check(lib.ota_package_validate(self.store.handle, cstr(actor), now, pid))
@@ -61,7 +62,7 @@ class Packages:
 
     def signature(self, pid):
         """The COSE_Sign1 bytes made at approval."""
-        return self.store.call_buf(lib.ota_package_signature, c_i64(pid))
+        return self.store.call_buf(lib.ota_package_signature, pid)
 
     def set_signing_key(self, seed, kid):
         """Signs approvals with the Ed25519 key from a 32-byte seed; (None, None) removes it."""
@@ -87,6 +88,8 @@ class Packages:
             except Exception:  # never let a Python exception unwind through C
                 return 1
 
+        if public_key is not None and len(public_key) != 32:  # the C call reads 32 bytes
+            raise OTAError(BADINPUT, f"an Ed25519 public key is 32 bytes, not {len(public_key)}")
         callback = SIGN_FN(trampoline)
         self.store.check(lib.ota_set_signer(self.store.handle, callback, None, public_key, cstr(kid)))
         # The library keeps the function pointer: keep the ctypes object alive with the store.
@@ -137,7 +140,7 @@ class Package:
         engineer). A mismatch is recorded, then raised as OTAError(CORRUPT)."""
         self.store.check(lib.ota_package_verify_file(self.store.handle, self.store._actor(actor),
                                                      self.store._now(now), self.id, cstr(name),
-                                                     str(path).encode()))
+                                                     os.fsencode(path)))
 
     def _move(self, fn_, actor, now) -> "Package":
         self.store.check(fn_(self.store.handle, self.store._actor(actor), self.store._now(now), self.id))

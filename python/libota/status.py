@@ -2,21 +2,9 @@
 ingestion of vehicles' reports, vehicle keys, campaign statistics and per-vehicle rows.
 Documents are CBOR bytes (docs/schemas/status-report.cddl, campaign-stats.cddl,
 campaign-vehicles.cddl); decode them with cbor2."""
-import ctypes
-
-from ._native import Buf, cstr, fn, lib
-from .store import c_db
-
-c_int, c_i64, c_size = ctypes.c_int, ctypes.c_int64, ctypes.c_size_t
+from ._native import cstr, lib
 
 FAST_INGEST = 0x4  # ota_open_options.flags: ingestion commits with synchronous = NORMAL
-
-fn("ota_vehicle_set_key", c_int, c_db, ctypes.c_char_p, c_i64, ctypes.c_char_p, ctypes.c_char_p)
-fn("ota_status_ingest", c_int, c_db, ctypes.c_char_p, c_i64, ctypes.c_char_p, ctypes.c_char_p, c_size,
-   ctypes.POINTER(Buf))
-fn("ota_status_ingest_batch", c_int, c_db, ctypes.c_char_p, c_i64, ctypes.c_char_p, c_size, ctypes.POINTER(Buf))
-fn("ota_campaign_stats", c_int, c_db, c_i64, c_i64, ctypes.POINTER(Buf))
-fn("ota_campaign_vehicles", c_int, c_db, c_i64, ctypes.c_char_p, c_size, ctypes.POINTER(Buf))
 
 
 def topic(vin):

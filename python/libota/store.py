@@ -5,7 +5,7 @@
         pkg.validate(); ...
         c = s.campaigns.create(spec)
         c.approve(actor="bob@oem.example"); c.start(); c.step()
-        for mid, topic, payload in s.outbox.fetch(): ...
+        for m in s.outbox.fetch(): ...                # publish m.payload on m.topic, m.retain
         s.ingest(topic, report)
         s.stats(c.id)
 
@@ -144,7 +144,7 @@ class Store:
 
     def audit_list(self, after: int = 0, limit: int = 0) -> bytes:
         """The audit entries after seq `after` (at most `limit`; 0: all) as CBOR bytes."""
-        return self.call_buf(lib.ota_audit_list, ctypes.c_int64(after), ctypes.c_int64(limit))
+        return self.call_buf(lib.ota_audit_list, after, limit)
 
     def audit(self, after: int = 0, limit: int = 0) -> list[dict]:
         """The audit entries as dicts (docs/schemas/audit.cddl)."""

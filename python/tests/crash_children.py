@@ -43,12 +43,12 @@ def _open(path):
 def _drain_once(out, box, rnd):
     batch = box.fetch(rnd.randint(1, 12))
     _say(out, f"G {len(batch)}")
-    for mid, topic, payload in batch:
-        _say(out, fetched_line(mid, topic, payload))
+    for m in batch:
+        _say(out, fetched_line(m.id, m.topic, m.payload))
     if batch:
-        ids = ",".join(str(m) for m, _, _ in batch)
+        ids = ",".join(str(m.id) for m in batch)
         _say(out, f"B {ids}")
-        box.ack([m for m, _, _ in batch])
+        box.ack([m.id for m in batch])
         _say(out, f"A {ids}")
     return len(batch)
 

@@ -253,9 +253,9 @@ class World:
                 batch = out.fetch(100)
                 if not batch:
                     return
-                self.absorb([fetched_line(mid, t, p) for mid, t, p in batch])
-                out.ack([mid for mid, _, _ in batch])
-                self.absorb(["A " + ",".join(str(mid) for mid, _, _ in batch)])
+                self.absorb([fetched_line(m.id, m.topic, m.payload) for m in batch])
+                out.ack([m.id for m in batch])
+                self.absorb(["A " + ",".join(str(m.id) for m in batch)])
         finally:
             s.close()
 

@@ -33,10 +33,6 @@ EVENT = schema("campaign-event-message")
 NOW = T0 + 86400
 IMAGE = b"BCM image 2.0\n"
 
-n.fn("ota_campaign_create", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_char_p,
-     ctypes.c_size_t, ctypes.POINTER(ctypes.c_int64))
-n.fn("ota_campaign_approve", ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int64, ctypes.c_int64)
-
 
 def setup(path, tmp_path):
     s = Store(path, bootstrap_admin="root", now=1)

@@ -125,6 +125,23 @@ def test_libota_errors_are_one_line_with_the_code_name(db):
 
 # -- store, roles, audit, fleet -------------------------------------------------------------
 
+def test_init_on_a_store_with_an_admin_names_no_other(db):
+    assert run("init", "root", db=db, now=T0 + 1, check=0).stdout.startswith(f"store {db}: schema ")
+    p = run("init", "mallory", db=db, now=T0 + 1, check=1)
+    assert p.stderr.startswith("libota: OTA_CONFLICT: ") and "mallory is not one" in p.stderr
+    assert json.loads(run("--json", "roles", "mallory", db=db, check=0).stdout) == []
+
+
+def test_ids_and_times_beyond_int64_are_refused_not_wrapped(db):
+    p = run("package", "show", 2**64 + 1, db=db, check=1)         # would name package 1
+    assert p.stderr.startswith("libota: OTA_BADINPUT: ") and "outside int64_t" in p.stderr
+    p = run("grant", "bob", "approver", db=db, actor="root", now=2**64 + T0, check=1)
+    assert p.stderr.startswith("libota: OTA_BADINPUT: ")
+    assert json.loads(run("--json", "roles", "bob", db=db, check=0).stdout) == []
+    p = run("audit", "list", "--after", 2**64, db=db, check=1)
+    assert p.stderr.startswith("libota: OTA_BADINPUT: ")
+
+
 def test_init_roles_and_audit(db):
     out = run("roles", "erin", db=db, check=0).stdout
     assert "engineer" in out and "root" in out
@@ -318,6 +335,8 @@ def test_campaign_commands_end_to_end(db, tmp_path, seed_file, fleet_file):
     assert shown.startswith("campaign 1: BCM comfort fix  [running]") and "author cam" in shown
     listed = run("campaign", "list", db=db, check=0).stdout.splitlines()
     assert listed[0].split()[:4] == ["id", "name", "category", "state"] and listed[2].split()[0] == "1"
+    progress = json.loads(run("--json", "campaign", "list", db=db, check=0).stdout)[0]["progress"]
+    assert progress > 1 and f"{float(progress):.2f}%" in listed[2]   # a percent, not basis points
     table = run("campaign", "stats", 1, db=db, now=T0 + 300, check=0).stdout
     assert table.startswith(f"campaign 1: running; {stats['targets']} targets")
     assert any(line.split() == ["succeeded", str(len(notified) - 1)] for line in table.splitlines())

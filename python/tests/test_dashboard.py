@@ -321,6 +321,9 @@ def test_dashboard_escapes_what_it_shows():
     campaign = dict(CAMPAIGN, spec=dict(CAMPAIGN["spec"], name="<script>alert(1)</script>"))
     text = render(stats, campaign)
     assert "<script>" not in text and "&lt;script&gt;" in text and "&lt;b&gt;XX&lt;/b&gt;" in text
+    # and were escaping ever to slip, the page's policy runs no script and loads nothing
+    head = text.split("</head>")[0]
+    assert '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; style-src \'unsafe-inline\'">' in head
 
 
 @needs_chromium

@@ -56,14 +56,6 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat 
 from sim.vehicle_sim import FAIL_CODES, Simulator  # noqa: E402
 
 i64, Buf = ctypes.c_int64, n.Buf
-n.fn("ota_campaign_create", ctypes.c_int, c_db, ctypes.c_char_p, i64, ctypes.c_char_p, ctypes.c_size_t,
-     ctypes.POINTER(i64))
-n.fn("ota_campaign_validate", ctypes.c_int, c_db, i64, ctypes.POINTER(Buf))
-n.fn("ota_campaign_approve", ctypes.c_int, c_db, ctypes.c_char_p, i64, i64)
-n.fn("ota_campaign_start", ctypes.c_int, c_db, ctypes.c_char_p, i64, i64)
-n.fn("ota_campaign_get", ctypes.c_int, c_db, i64, ctypes.POINTER(Buf))
-n.fn("ota_campaign_stats", ctypes.c_int, c_db, i64, i64, ctypes.POINTER(Buf))
-n.fn("ota_outbox_fetch", ctypes.c_int, c_db, i64, ctypes.POINTER(Buf))
 
 N_VEHICLES = 2000
 PKG_SEED = bytes(range(32))                   # the package approver's key (set on the store)

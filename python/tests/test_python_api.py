@@ -2,6 +2,7 @@
 documents as dicts, Package and Campaign objects, the outbox, ingestion and statistics, and
 the one exception type. The whole flow runs against a real store file."""
 import ctypes
+import os
 import re
 from pathlib import Path
 
@@ -41,7 +42,7 @@ def test_every_header_function_has_declared_types():
     undeclared = set(names) - set(n.HEADER_FUNCTIONS) - set(n.CAMPAIGN_FUNCTIONS) - set(n.EXTRA_FUNCTIONS)
     assert not undeclared, f"declare these in libota/_native.py: {sorted(undeclared)}"
     for name in names:
-        f = getattr(n.lib, name)
+        f = getattr(n.lib._load(), name)  # the ctypes function under the BADINPUT wrapper
         assert f.argtypes is not None, name
         # every int-returning call is declared as such; the rest return pointers or nothing
         assert f.restype in (ctypes.c_int, ctypes.c_char_p, None), name
@@ -50,7 +51,7 @@ def test_every_header_function_has_declared_types():
 def test_campaign_functions_are_declared_when_present():
     for name, (res, args) in n.CAMPAIGN_FUNCTIONS.items():
         if libota.has(name):
-            f = getattr(n.lib, name)
+            f = getattr(n.lib._load(), name)
             assert f.restype is res and f.argtypes == args
     assert libota.has_campaigns() == (libota.has("ota_campaign_create") and libota.has("ota_status_ingest"))
 
@@ -88,6 +89,48 @@ def test_binding_side_problems_are_otaerrors_too(store):
     with pytest.raises(OTAError) as e:
         store.packages.register({"name": object()})
     assert e.value.code == n.BADINPUT
+
+
+def test_what_c_would_read_otherwise_is_refused(store):
+    """ctypes would cut a string at U+0000 and wrap an int outside int64_t: both would reach C
+    as another value (another actor, another id). The binding refuses them as BADINPUT."""
+    entries = store.audit_verify()[0]
+    with pytest.raises(OTAError) as e:
+        store.grant("carol", "engineer", actor="root\0mallory")
+    assert e.value.code == n.BADINPUT and "ota_grant: argument 2" in e.value.message
+    with pytest.raises(OTAError) as e:
+        store.roles("erin\0x")
+    assert e.value.code == n.BADINPUT and "U+0000" in e.value.message
+    for now in (2**63, -2**63 - 1, 2**64 + T0):
+        with pytest.raises(OTAError) as e:
+            store.grant("carol", "engineer", now=now)
+        assert e.value.code == n.BADINPUT and "outside int64_t" in e.value.message
+    with pytest.raises(OTAError) as e:
+        store.packages.get(2**64 + 1)
+    assert e.value.code == n.BADINPUT
+    with pytest.raises(OTAError) as e:
+        store.audit_list(after=2**64)
+    assert e.value.code == n.BADINPUT
+    assert store.audit_verify()[0] == entries and store.roles("carol") == []
+    store.grant("carol", "engineer", now=T0 + 1)
+    assert [r["role"] for r in store.roles("carol")] == ["engineer"]
+
+
+def test_a_signer_key_of_the_wrong_length_is_refused(store):
+    with pytest.raises(OTAError) as e:
+        store.set_signer(lambda msg: bytes(64), bytes(30), "hsm")   # C reads 32 bytes
+    assert e.value.code == n.BADINPUT and "32 bytes" in e.value.message
+
+
+def test_json_input_converts_only_file_hashes():
+    from libota import documents
+    doc = documents.from_json('{"rule": {"attributes": {"key": "abcd", "hash": "x"}},'
+                              ' "files": [{"name": "a", "sha256": "00ff"}]}')
+    assert doc["rule"]["attributes"] == {"key": "abcd", "hash": "x"}
+    assert doc["files"][0]["sha256"] == b"\x00\xff"
+    with pytest.raises(OTAError) as e:
+        documents.from_json('{"files": [{"sha256": "zz"}]}')
+    assert e.value.code == n.BADINPUT and "files[0].sha256" in e.value.message
 
 
 def test_store_is_a_context_manager_and_close_is_idempotent(db_path):
@@ -164,6 +207,14 @@ def test_package_objects_through_the_lifecycle(store, tmp_path):
     assert pkg.info()["history"][-1] == {"state": "withdrawn", "actor": "abe", "at": T0 + 20, "reason": "superseded"}
 
 
+def test_a_file_path_that_is_not_utf8_is_read(store, tmp_path):
+    path, entry = package_file(tmp_path)
+    odd = path.rename(tmp_path / os.fsdecode(b"\xff-image.bin"))   # a Linux file name, not UTF-8
+    pkg = store.packages.register(manifest(entry), actor="erin", now=T0 + 10)
+    pkg.verify_file(entry["name"], odd, actor="erin", now=T0 + 11)
+    assert pkg.info()["files"][0]["status"] == "match"
+
+
 def test_signer_callback_signs_approvals(store, tmp_path):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
     key = Ed25519PrivateKey.from_private_bytes(SEED)
@@ -218,8 +269,10 @@ def test_campaign_flow_through_the_objects(campaign_store):
     assert {"events", "timed-out", "retried", "reminded", "expired", "next-due"} <= set(step)
 
     msgs = store.outbox.fetch(1000)
-    offers = [(mid, t, p) for mid, t, p in msgs if "/vehicles/" in t]
+    offers = [m for m in msgs if "/vehicles/" in m.topic]
     assert len(offers) == step["notified"]
+    assert all(m.retain for m in offers)                 # an offer waits on the broker for its vehicle
+    assert not any(m.retain for m in msgs if m.topic.endswith("/events"))
     again = store.outbox.fetch(1000)
     assert [m[0] for m in again] == [m[0] for m in msgs]   # at least once until acked
     store.outbox.ack([m[0] for m in msgs])
@@ -228,7 +281,7 @@ def test_campaign_flow_through_the_objects(campaign_store):
     assert doc["type"] == "offer" and doc["campaign"] == c.id
     assert offers[0][1] == f"ota/v1/vehicles/{doc['vin']}/campaigns/{c.id}"
 
-    notified = [message_document(p)["vin"] for _, _, p in offers]
+    notified = [message_document(m.payload)["vin"] for m in offers]
     first = notified[0]
     assert store.ingest(status_topic(first), report(first, c.id, 1, "accepted"), actor="gus",
                         now=T0 + 200)["result"] == "applied"
@@ -277,15 +330,20 @@ def test_outbox_drain_acks_only_what_was_published(campaign_store):
     pending = len(store.outbox.fetch(10_000))
     published = []
 
-    def flaky(topic, payload):
+    def flaky(topic, payload, retain):
         if len(published) == 3:
             raise ConnectionError("broker went away")
-        published.append(topic)
+        published.append((topic, retain))
 
     with pytest.raises(ConnectionError):
         store.outbox.drain(flaky, limit=2)
     assert len(store.outbox.fetch(10_000)) == pending - 3
-    assert store.outbox.drain(lambda t, p: published.append(t)) == pending - 3
+    first = store.outbox.fetch(1)[0]
+    with pytest.raises(OTAError) as e:
+        store.outbox.ack([2**64 + first.id])    # wrapped, it would acknowledge `first`
+    assert e.value.code == n.BADINPUT and store.outbox.fetch(1)[0] == first
+    assert store.outbox.drain(lambda t, p, r: published.append((t, r))) == pending - 3
+    assert all(r == ("/vehicles/" in t) for t, r in published)  # offers retained, events not
 
 
 @needs_campaigns
