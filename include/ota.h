@@ -800,8 +800,10 @@ int ota_status_ingest_batch(ota_db *db, const char *actor, int64_t now,
 /* The statistics of campaign id (docs/schemas/campaign-stats.cddl): its state, targets,
  * counts by target state (adding up to targets), per wave, market, region and
  * "model/variant", failures by reason and code, progress and success in basis points
- * (1/10,000 of the targets), the time from notification to success as a histogram with fixed
- * buckets and the median read from it, and a per-hour timeline. Read from counters kept as
+ * (1/10,000 of the targets), the time to success as a histogram with fixed buckets (counted
+ * from the target's first offer in the campaign, which no retry or reminder restarts; 0 s for a
+ * success before any offer, so the histogram's total is the succeeded count) and the median
+ * read from it, and a per-hour timeline. Read from counters kept as
  * targets move: its cost does not grow with the number of targets. now is stamped as "at".
  * Documents of shards (stores split by VIN) merge into those of the whole (counts add).
  * *out is the caller's to ota_buf_free. No role needed (read-only).

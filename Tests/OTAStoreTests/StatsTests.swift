@@ -232,7 +232,7 @@ func openWave(_ s: Store, _ campaign: Int64, now: Int64) throws {
             try Targets.save(db, old: old, new: q, now: now, counters: &c)
             var n = q
             n.status.state = try TargetMachine.check(q.status.state, .notified, cause: .notify, vin: q.vin)
-            n.notifiedAt = now
+            n.notified(at: now)
             n.due = now + 7 * 86_400
             try Targets.save(db, old: q, new: n, now: now, counters: &c)
         }

@@ -86,11 +86,11 @@ struct StatusFixture {
                 let state = wave == 0 ? "notified" : "pending"
                 try db.prepare("""
                     INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, region, state,
-                      notified_at, due) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      notified_at, first_offer_at, due) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).bind(1, o.campaign).bind(2, vid).bind(3, v.vin).bind(4, Int64(n)).bind(5, Int64(wave))
                     .bind(6, v.market).bind(7, v.model).bind(8, v.variant).bind(9, v.market == "DE" ? "EU" : "NA")
-                    .bind(10, state).bind(11, wave == 0 ? Self.notifiedAt : nil)
-                    .bind(12, wave == 0 ? Self.notifiedAt + 86_400 : nil).run()
+                    .bind(10, state).bind(11, wave == 0 ? Self.notifiedAt : nil).bind(12, wave == 0 ? Self.notifiedAt : nil)
+                    .bind(13, wave == 0 ? Self.notifiedAt + 86_400 : nil).run()
                 let tid = db.lastInsertRowID
                 var ecus: [(Int64, String, String, String, String)] = [(0, "BCM", "BCM-A", "1.0", "2.0")]
                 if o.multi { ecus.append((1, "ECM", "ECM-A", "2.0", "3.0")) }
@@ -128,7 +128,7 @@ struct StatusFixture {
         new.status.state = try TargetMachine.check(old.status.state, state, cause: cause, vin: old.vin)
         new.status.final = false
         if cause == .retry { new.retries += 1 }
-        if state == .notified { new.notifiedAt = now }
+        if state == .notified { new.notified(at: now) }
         new.due = nil
         var c = CampaignCounters(campaign: campaign)
         try db.write { () throws(OTAError) in

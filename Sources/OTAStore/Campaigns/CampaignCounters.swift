@@ -43,7 +43,7 @@ public struct TargetStatus: Equatable, Sendable {
 ///   ('wave', index, state), ('market', market, state), ('region', region, state),
 ///   ('model', "model/variant", state)
 ///   ('failure', reason, code)       targets now failed, by reason and code ('' when none)
-///   ('tts', bucket, '')             succeeded targets by time from notification to success
+///   ('tts', bucket, '')             succeeded targets by time from first offer to success
 public struct CampaignCounters {
     public let campaign: Int64
     private var deltas: [String: Int64] = [:]
@@ -94,7 +94,7 @@ public struct CampaignCounters {
         add(f, to, by: 1)
     }
 
-    /// A success `seconds` after the target's notification (the time-to-success histogram).
+    /// A success `seconds` after the target's first offer (the time-to-success histogram).
     public mutating func succeeded(after seconds: Int64) {
         bump("tts", String(TimeToSuccess.bucket(seconds)), "", 1)
     }
@@ -166,7 +166,7 @@ public struct CampaignCounters {
         try db.read { () throws(OTAError) -> [Row] in
             var c = CampaignCounters(campaign: campaign)
             let s = try db.prepare("""
-                SELECT wave, market, region, model, variant, state, final, reason, code, notified_at, succeeded_at
+                SELECT wave, market, region, model, variant, state, final, reason, code, first_offer_at, succeeded_at
                 FROM targets WHERE campaign_id = ?
                 """).bind(1, campaign)
             var bad: OTAError?
@@ -179,8 +179,9 @@ public struct CampaignCounters {
                                      model: r.text(3) ?? "", variant: r.text(4) ?? "")
                 c.add(f, TargetStatus(state: state, final: r.int64(6) != 0, reason: r.text(7),
                                       code: r.isNull(8) ? nil : r.int64(8)))
-                if state == .succeeded, !r.isNull(9), !r.isNull(10) {
-                    c.succeeded(after: r.int64(10) &- r.int64(9))
+                if state == .succeeded {
+                    c.succeeded(after: TimeToSuccess.seconds(firstOffer: r.isNull(9) ? nil : r.int64(9),
+                                                             succeeded: r.isNull(10) ? nil : r.int64(10)))
                 }
                 return true
             }
