@@ -212,6 +212,37 @@ import OTACore
         #expect(throws: OTAError.self) { _ = try CampaignVehicles.rows(f.db, campaign: 99, filter: CampaignVehicles.Filter()) }
     }
 
+    /// One counter per distinct failure code: 20,000 of them come out each once, counted
+    /// (the builder compared every key with every earlier one: 2·10⁸ comparisons here).
+    @Test func twentyThousandFailureCodesComeOutEachOnce() throws {
+        let f = try StatusFixture()
+        try f.db.exec("""
+            WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < 19999)
+            INSERT INTO campaign_counts(campaign_id, dim, key, sub, n)
+              SELECT 1, 'failure', 'install', CAST((x * 7919) % 20000 - 10000 AS TEXT), 1 + x % 3 FROM i
+            """)
+        let doc = try CBORReader.decode(try stats(f).encoded)
+        let install = try #require(doc["failures"]?["install"]?.pairs)
+        #expect(install.count == 20_000)
+        var total: Int64 = 0, expected: Int64 = 0
+        for p in install { total += p.value.int64 ?? 0 }
+        for x in 0..<20_000 { expected += 1 + Int64(x % 3) }
+        #expect(total == expected)
+        #expect(install.first?.key.text == "0" && install.last?.key.text == "-10000")   // shorter first
+    }
+
+    /// A counter that drops to 0 (a failure code no target has any more, after a retry) is
+    /// deleted, so the rows statistics read are those of the keys in use.
+    @Test func aCounterThatDropsToZeroIsDeleted() throws {
+        let f = try StatusFixture()
+        try f.ingest(0, seq: 1, "failed", now: t + 100, reason: "install", code: 77)
+        #expect(try f.count("SELECT n FROM campaign_counts WHERE dim = 'failure' AND sub = '77'") == 1)
+        try f.step(0, .retry, to: .queued, now: t + 800)
+        #expect(try f.count("SELECT count(*) FROM campaign_counts WHERE dim = 'failure'") == 0)
+        #expect(try f.count("SELECT count(*) FROM campaign_counts WHERE n = 0") == 0)
+        #expect(try f.countersMatchRecount())
+    }
+
     @Test func statsOfAMissingCampaignAreNotFound() throws {
         let f = try StatusFixture()
         #expect(throws: OTAError.notFound("no campaign 9")) { _ = try CampaignStatsQuery.stats(f.db, campaign: 9, now: 0) }

@@ -116,12 +116,21 @@ public struct CampaignCounters {
             INSERT INTO campaign_counts(campaign_id, dim, key, sub, n) VALUES(?, ?, ?, ?, ?)
             ON CONFLICT(campaign_id, dim, key, sub) DO UPDATE SET n = n + excluded.n
             """)
+        // A counter that drops to 0 goes (a failure code no target has any more): statistics
+        // read the counters in use, not every key the campaign ever had.
+        let drop = try db.prepare("""
+            DELETE FROM campaign_counts WHERE campaign_id = ? AND dim = ? AND key = ? AND sub = ? AND n = 0
+            """)
         for k in deltas.keys.sorted() {
             guard let n = deltas[k], n != 0 else { continue }
             let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
             try count.bind(1, campaign).bind(2, String(parts[0])).bind(3, String(parts[1]))
                 .bind(4, String(parts[2])).bind(5, n).run()
+            if n < 0 {
+                try drop.bind(1, campaign).bind(2, String(parts[0])).bind(3, String(parts[1]))
+                    .bind(4, String(parts[2])).run()
+            }
         }
         let timeline = try db.prepare("""
             INSERT INTO campaign_timeline(campaign_id, hour, notified, succeeded, failed) VALUES(?, ?, ?, ?, ?)
