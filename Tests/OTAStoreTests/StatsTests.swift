@@ -243,6 +243,35 @@ import OTACore
         #expect(try f.countersMatchRecount())
     }
 
+    /// The fleet import takes any valid UTF-8: a model or market holding U+0001 (the
+    /// separator the counters' keys were once joined with) is counted like any other.
+    @Test func aModelAndAMarketHoldingU0001AreCounted() throws {
+        var o = StatusFixture.Options(vehicles: 2)
+        o.models = ["A\u{1}B", "Aster"]
+        o.markets = ["D\u{1}E", "US"]
+        let f = try StatusFixture(o)
+        try f.ingest(0, seq: 1, "installed", now: t + 300, ecus: [("BCM", 0, "BCM-A", "2.0")])
+        let s = try stats(f)
+        #expect(s.byModel["A\u{1}B/sedan"] == ["succeeded": 1])
+        #expect(s.byModel["Aster/sedan"] == ["notified": 1])
+        #expect(s.byMarket["D\u{1}E"] == ["succeeded": 1])
+        #expect(s.byModel.values.flatMap(\.values).reduce(0, +) == 2)
+        #expect(try f.countersMatchRecount())
+        #expect(try CampaignCounters.recount(f.db, campaign: 1).contains { $0.dim == "model" && $0.key == "A\u{1}B/sedan" })
+    }
+
+    /// Counter keys are compared by bytes, as SQLite compares the rows: a composed and a
+    /// decomposed "é" are two models with a counter each.
+    @Test func modelsThatDifferOnlyInNormalizationKeepTheirOwnCounters() throws {
+        var o = StatusFixture.Options(vehicles: 2)
+        o.models = ["Caf\u{e9}", "Cafe\u{301}"]
+        let f = try StatusFixture(o)
+        let models = try f.db.prepare("SELECT hex(key), n FROM campaign_counts WHERE dim = 'model' ORDER BY key")
+            .rows { "\($0.text(0) ?? "")=\($0.int64(1))" }
+        #expect(models == ["43616665CC812F736564616E=1", "436166C3A92F736564616E=1"])
+        #expect(try f.countersMatchRecount())
+    }
+
     @Test func statsOfAMissingCampaignAreNotFound() throws {
         let f = try StatusFixture()
         #expect(throws: OTAError.notFound("no campaign 9")) { _ = try CampaignStatsQuery.stats(f.db, campaign: 9, now: 0) }

@@ -16,6 +16,8 @@ struct StatusFixture {
         var multi = false
         var first = 0
         var markets: [String] = ["US", "DE"]
+        /// Models by vehicle, cycled (the fleet's vehicles are all "Aster" otherwise).
+        var models: [String] = ["Aster"]
         var waves = 1
         var maxDeferrals = 2
         var feedbackOnDecline = true
@@ -64,7 +66,9 @@ struct StatusFixture {
         try Roles.grant(store.db, actor: "alice", now: 1, to: "erin", .engineer)
         try Roles.grant(store.db, actor: "alice", now: 1, to: "gw", .gateway)
         let vehicles = (o.first..<(o.first + o.vehicles)).map { n in
-            Fleet.vehicle(n, market: o.markets[n % o.markets.count])
+            var v = Fleet.vehicle(n, market: o.markets[n % o.markets.count])
+            v.model = o.models[n % o.models.count]
+            return v
         }
         try Fleet.load(store, vehicles)
         vins = vehicles.map { $0.vin }

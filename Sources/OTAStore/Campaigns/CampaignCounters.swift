@@ -46,7 +46,7 @@ public struct TargetStatus: Equatable, Sendable {
 ///   ('tts', bucket, '')             succeeded targets by time from first offer to success
 public struct CampaignCounters {
     public let campaign: Int64
-    private var deltas: [String: Int64] = [:]
+    private var deltas: [CounterKey: Int64] = [:]
     private var hours: [Int64: (notified: Int64, succeeded: Int64, failed: Int64)] = [:]
     /// The earliest time a step must look at the campaign because of these changes (a new
     /// `due`, a target that became final): `flush` lowers `campaigns.next_due` to it.
@@ -63,11 +63,8 @@ public struct CampaignCounters {
         wakeAt = t
     }
 
-    private static let separator: Character = "\u{1}"
-
     private mutating func bump(_ dim: String, _ key: String, _ sub: String, _ by: Int64) {
-        let k = dim + String(Self.separator) + key + String(Self.separator) + sub
-        deltas[k, default: 0] += by
+        deltas[CounterKey(dim: dim, key: key, sub: sub), default: 0] += by
     }
 
     /// Counts a target in `status` (`by` 1) or takes it out (`by` -1).
@@ -123,14 +120,8 @@ public struct CampaignCounters {
             """)
         for k in deltas.keys.sorted() {
             guard let n = deltas[k], n != 0 else { continue }
-            let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            try count.bind(1, campaign).bind(2, String(parts[0])).bind(3, String(parts[1]))
-                .bind(4, String(parts[2])).bind(5, n).run()
-            if n < 0 {
-                try drop.bind(1, campaign).bind(2, String(parts[0])).bind(3, String(parts[1]))
-                    .bind(4, String(parts[2])).run()
-            }
+            try count.bind(1, campaign).bind(2, k.dim).bind(3, k.key).bind(4, k.sub).bind(5, n).run()
+            if n < 0 { try drop.bind(1, campaign).bind(2, k.dim).bind(3, k.key).bind(4, k.sub).run() }
         }
         let timeline = try db.prepare("""
             INSERT INTO campaign_timeline(campaign_id, hour, notified, succeeded, failed) VALUES(?, ?, ?, ?, ?)
@@ -198,11 +189,9 @@ public struct CampaignCounters {
             var rows: [Row] = []
             for k in c.deltas.keys.sorted() {
                 guard let n = c.deltas[k], n != 0 else { continue }
-                let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
-                guard parts.count == 3 else { continue }
-                rows.append(Row(dim: String(parts[0]), key: String(parts[1]), sub: String(parts[2]), n: n))
+                rows.append(Row(dim: k.dim, key: k.key, sub: k.sub, n: n))
             }
-            return rows.sorted { ($0.dim, $0.key, $0.sub) < ($1.dim, $1.key, $1.sub) }
+            return rows
         }
     }
 }
