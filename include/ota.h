@@ -707,7 +707,8 @@ int ota_campaign_get(ota_db *db, int64_t id, ota_buf *out);
  * filter_len == 0 means no filter. Reading needs no role. *out is the caller's to
  * ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL; filter NULL with filter_len > 0), OTA_BADINPUT
- *         (malformed filter, unknown key or value), OTA_STORE. */
+ *         (malformed filter, unknown key or value), OTA_CORRUPT (a stored count outside
+ *         0-2^40, naming the campaign and the count), OTA_STORE. */
 int ota_campaign_list(ota_db *db, const uint8_t *filter, size_t filter_len, ota_buf *out);
 
 /* ota_campaign_stats and ota_campaign_vehicles: see "Status reports and statistics" below. */
@@ -800,12 +801,15 @@ int ota_status_ingest_batch(ota_db *db, const char *actor, int64_t now,
 /* The statistics of campaign id (docs/schemas/campaign-stats.cddl): its state, targets,
  * counts by target state (adding up to targets), per wave, market, region and
  * "model/variant", failures by reason and code, progress and success in basis points
- * (1/10,000 of the targets), the time from notification to success as a histogram with fixed
- * buckets and the median read from it, and a per-hour timeline. Read from counters kept as
+ * (1/10,000 of the targets), the time to success as a histogram with fixed buckets (counted
+ * from the target's first offer in the campaign, which no retry or reminder restarts; 0 s for a
+ * success before any offer, so the histogram's total is the succeeded count) and the median
+ * read from it, and a per-hour timeline. Read from counters kept as
  * targets move: its cost does not grow with the number of targets. now is stamped as "at".
  * Documents of shards (stores split by VIN) merge into those of the whole (counts add).
  * *out is the caller's to ota_buf_free. No role needed (read-only).
- * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND (no campaign id), OTA_STORE.
+ * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND (no campaign id), OTA_CORRUPT (a
+ *         stored count outside 0-2^40, naming the campaign and the count), OTA_STORE.
  * Threads: the handle's thread. */
 int ota_campaign_stats(ota_db *db, int64_t id, int64_t now, ota_buf *out);
 

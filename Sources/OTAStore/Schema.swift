@@ -424,5 +424,21 @@ public enum Schema {
           PRIMARY KEY(campaign_id, idx)
         ) STRICT;
         """,
+        // 10 (statistics): time to success is measured from a target's first offer in the
+        // campaign, kept in `first_offer_at` and never reset (`notified_at` is the current
+        // attempt's notification: a retry clears it, a reminder moves it, so measuring from it
+        // left out successes after a retry and counted a reminder as the start). A migrated
+        // target takes its `notified_at`, the best time known; a success the histogram left
+        // out (no notification time kept) is counted in the first bucket ('0', the bucket of
+        // 0 seconds), as a success without an offer is from now on: the histogram's total is
+        // then the succeeded count.
+        """
+        ALTER TABLE targets ADD COLUMN first_offer_at INTEGER;
+        UPDATE targets SET first_offer_at = notified_at;
+        INSERT INTO campaign_counts(campaign_id, dim, key, sub, n)
+          SELECT campaign_id, 'tts', '0', '', count(*) FROM targets
+          WHERE state = 'succeeded' AND (notified_at IS NULL OR succeeded_at IS NULL) GROUP BY campaign_id
+          ON CONFLICT(campaign_id, dim, key, sub) DO UPDATE SET n = n + excluded.n;
+        """,
     ]
 }

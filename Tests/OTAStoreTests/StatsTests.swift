@@ -212,6 +212,66 @@ import OTACore
         #expect(throws: OTAError.self) { _ = try CampaignVehicles.rows(f.db, campaign: 99, filter: CampaignVehicles.Filter()) }
     }
 
+    /// One counter per distinct failure code: 20,000 of them come out each once, counted
+    /// (the builder compared every key with every earlier one: 2·10⁸ comparisons here).
+    @Test func twentyThousandFailureCodesComeOutEachOnce() throws {
+        let f = try StatusFixture()
+        try f.db.exec("""
+            WITH RECURSIVE i(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM i WHERE x < 19999)
+            INSERT INTO campaign_counts(campaign_id, dim, key, sub, n)
+              SELECT 1, 'failure', 'install', CAST((x * 7919) % 20000 - 10000 AS TEXT), 1 + x % 3 FROM i
+            """)
+        let doc = try CBORReader.decode(try stats(f).encoded)
+        let install = try #require(doc["failures"]?["install"]?.pairs)
+        #expect(install.count == 20_000)
+        var total: Int64 = 0, expected: Int64 = 0
+        for p in install { total += p.value.int64 ?? 0 }
+        for x in 0..<20_000 { expected += 1 + Int64(x % 3) }
+        #expect(total == expected)
+        #expect(install.first?.key.text == "0" && install.last?.key.text == "-10000")   // shorter first
+    }
+
+    /// A counter that drops to 0 (a failure code no target has any more, after a retry) is
+    /// deleted, so the rows statistics read are those of the keys in use.
+    @Test func aCounterThatDropsToZeroIsDeleted() throws {
+        let f = try StatusFixture()
+        try f.ingest(0, seq: 1, "failed", now: t + 100, reason: "install", code: 77)
+        #expect(try f.count("SELECT n FROM campaign_counts WHERE dim = 'failure' AND sub = '77'") == 1)
+        try f.step(0, .retry, to: .queued, now: t + 800)
+        #expect(try f.count("SELECT count(*) FROM campaign_counts WHERE dim = 'failure'") == 0)
+        #expect(try f.count("SELECT count(*) FROM campaign_counts WHERE n = 0") == 0)
+        #expect(try f.countersMatchRecount())
+    }
+
+    /// The fleet import takes any valid UTF-8: a model or market holding U+0001 (the
+    /// separator the counters' keys were once joined with) is counted like any other.
+    @Test func aModelAndAMarketHoldingU0001AreCounted() throws {
+        var o = StatusFixture.Options(vehicles: 2)
+        o.models = ["A\u{1}B", "Aster"]
+        o.markets = ["D\u{1}E", "US"]
+        let f = try StatusFixture(o)
+        try f.ingest(0, seq: 1, "installed", now: t + 300, ecus: [("BCM", 0, "BCM-A", "2.0")])
+        let s = try stats(f)
+        #expect(s.byModel["A\u{1}B/sedan"] == ["succeeded": 1])
+        #expect(s.byModel["Aster/sedan"] == ["notified": 1])
+        #expect(s.byMarket["D\u{1}E"] == ["succeeded": 1])
+        #expect(s.byModel.values.flatMap(\.values).reduce(0, +) == 2)
+        #expect(try f.countersMatchRecount())
+        #expect(try CampaignCounters.recount(f.db, campaign: 1).contains { $0.dim == "model" && $0.key == "A\u{1}B/sedan" })
+    }
+
+    /// Counter keys are compared by bytes, as SQLite compares the rows: a composed and a
+    /// decomposed "é" are two models with a counter each.
+    @Test func modelsThatDifferOnlyInNormalizationKeepTheirOwnCounters() throws {
+        var o = StatusFixture.Options(vehicles: 2)
+        o.models = ["Caf\u{e9}", "Cafe\u{301}"]
+        let f = try StatusFixture(o)
+        let models = try f.db.prepare("SELECT hex(key), n FROM campaign_counts WHERE dim = 'model' ORDER BY key")
+            .rows { "\($0.text(0) ?? "")=\($0.int64(1))" }
+        #expect(models == ["43616665CC812F736564616E=1", "436166C3A92F736564616E=1"])
+        #expect(try f.countersMatchRecount())
+    }
+
     @Test func statsOfAMissingCampaignAreNotFound() throws {
         let f = try StatusFixture()
         #expect(throws: OTAError.notFound("no campaign 9")) { _ = try CampaignStatsQuery.stats(f.db, campaign: 9, now: 0) }
@@ -232,7 +292,7 @@ func openWave(_ s: Store, _ campaign: Int64, now: Int64) throws {
             try Targets.save(db, old: old, new: q, now: now, counters: &c)
             var n = q
             n.status.state = try TargetMachine.check(q.status.state, .notified, cause: .notify, vin: q.vin)
-            n.notifiedAt = now
+            n.notified(at: now)
             n.due = now + 7 * 86_400
             try Targets.save(db, old: q, new: n, now: now, counters: &c)
         }

@@ -16,6 +16,8 @@ struct StatusFixture {
         var multi = false
         var first = 0
         var markets: [String] = ["US", "DE"]
+        /// Models by vehicle, cycled (the fleet's vehicles are all "Aster" otherwise).
+        var models: [String] = ["Aster"]
         var waves = 1
         var maxDeferrals = 2
         var feedbackOnDecline = true
@@ -64,7 +66,9 @@ struct StatusFixture {
         try Roles.grant(store.db, actor: "alice", now: 1, to: "erin", .engineer)
         try Roles.grant(store.db, actor: "alice", now: 1, to: "gw", .gateway)
         let vehicles = (o.first..<(o.first + o.vehicles)).map { n in
-            Fleet.vehicle(n, market: o.markets[n % o.markets.count])
+            var v = Fleet.vehicle(n, market: o.markets[n % o.markets.count])
+            v.model = o.models[n % o.models.count]
+            return v
         }
         try Fleet.load(store, vehicles)
         vins = vehicles.map { $0.vin }
@@ -86,11 +90,11 @@ struct StatusFixture {
                 let state = wave == 0 ? "notified" : "pending"
                 try db.prepare("""
                     INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, region, state,
-                      notified_at, due) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      notified_at, first_offer_at, due) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).bind(1, o.campaign).bind(2, vid).bind(3, v.vin).bind(4, Int64(n)).bind(5, Int64(wave))
                     .bind(6, v.market).bind(7, v.model).bind(8, v.variant).bind(9, v.market == "DE" ? "EU" : "NA")
-                    .bind(10, state).bind(11, wave == 0 ? Self.notifiedAt : nil)
-                    .bind(12, wave == 0 ? Self.notifiedAt + 86_400 : nil).run()
+                    .bind(10, state).bind(11, wave == 0 ? Self.notifiedAt : nil).bind(12, wave == 0 ? Self.notifiedAt : nil)
+                    .bind(13, wave == 0 ? Self.notifiedAt + 86_400 : nil).run()
                 let tid = db.lastInsertRowID
                 var ecus: [(Int64, String, String, String, String)] = [(0, "BCM", "BCM-A", "1.0", "2.0")]
                 if o.multi { ecus.append((1, "ECM", "ECM-A", "2.0", "3.0")) }
@@ -128,7 +132,7 @@ struct StatusFixture {
         new.status.state = try TargetMachine.check(old.status.state, state, cause: cause, vin: old.vin)
         new.status.final = false
         if cause == .retry { new.retries += 1 }
-        if state == .notified { new.notifiedAt = now }
+        if state == .notified { new.notified(at: now) }
         new.due = nil
         var c = CampaignCounters(campaign: campaign)
         try db.write { () throws(OTAError) in

@@ -79,12 +79,13 @@ static void campaign(void) {
   CHECK(sqlite3_exec(s, sql, NULL, NULL, NULL) == SQLITE_OK);
   for (i = 0; i < 3; i++) {
     snprintf(sql, sizeof sql,
-             "INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, state, notified_at, due) "
-             "SELECT 1, id, vin, %d, 0, market, model, variant, 'notified', %d, %d FROM vehicles WHERE vin = '%s';"
+             "INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, state, notified_at, "
+             "first_offer_at, due) SELECT 1, id, vin, %d, 0, market, model, variant, 'notified', %d, %d, %d "
+             "FROM vehicles WHERE vin = '%s';"
              "INSERT INTO target_ecus(target_id, position, ecu_id, node, slot, hw, from_sw, to_sw) "
              "SELECT last_insert_rowid(), 0, e.id, 'BCM', 0, 'BCM-A', '1.0', '2.0' FROM ecus e JOIN vehicles v "
              "ON v.id = e.vehicle_id WHERE v.vin = '%s' AND e.node = 'BCM';",
-             i, NOTIFIED, NOTIFIED + 86400, vins[i], vins[i]);
+             i, NOTIFIED, NOTIFIED, NOTIFIED + 86400, vins[i], vins[i]);
     CHECK(sqlite3_exec(s, sql, NULL, NULL, NULL) == SQLITE_OK);
   }
   CHECK(sqlite3_exec(s, "COMMIT", NULL, NULL, NULL) == SQLITE_OK);

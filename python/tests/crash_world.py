@@ -575,8 +575,8 @@ def recount(con, cid):
     def bump(dim, key, sub):
         n[(dim, key, sub)] = n.get((dim, key, sub), 0) + 1
 
-    for wave, market, region, model, variant, state, final, reason, code, notified_at, succeeded_at in con.execute(
-            """SELECT wave, market, region, model, variant, state, final, reason, code, notified_at, succeeded_at
+    for wave, market, region, model, variant, state, final, reason, code, first_offer_at, succeeded_at in con.execute(
+            """SELECT wave, market, region, model, variant, state, final, reason, code, first_offer_at, succeeded_at
                FROM targets WHERE campaign_id = ?""", (cid,)):
         bump("state", "", state)
         bump("wave", str(wave), state)
@@ -589,6 +589,8 @@ def recount(con, cid):
             bump("wave-final", str(wave), state)
         if state == "failed":
             bump("failure", reason or "other", "" if code is None else str(code))
-        if state == "succeeded" and notified_at is not None and succeeded_at is not None:
-            bump("tts", str(tts_bucket(succeeded_at - notified_at)), "")
+        if state == "succeeded":
+            # from the first offer; 0 s when none was sent (TimeToSuccess.seconds)
+            known = first_offer_at is not None and succeeded_at is not None
+            bump("tts", str(tts_bucket(succeeded_at - first_offer_at if known else 0)), "")
     return sorted((d, k, s, c) for (d, k, s), c in n.items() if c != 0)

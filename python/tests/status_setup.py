@@ -52,8 +52,9 @@ def running_campaign(path, count=6, flags=0):
         vid, market = con.execute("SELECT id, market FROM vehicles WHERE vin = ?", (vin(i),)).fetchone()
         markets[market] = markets.get(market, 0) + 1
         cur = con.execute("""INSERT INTO targets(campaign_id, vehicle_id, vin, ord, wave, market, model, variant, state,
-                             notified_at, due) VALUES(?, ?, ?, ?, 0, ?, 'Aster', 'sedan', 'notified', ?, ?)""",
-                          (CAMPAIGN, vid, vin(i), i, market, NOTIFIED, NOTIFIED + 86400))
+                             notified_at, first_offer_at, due)
+                             VALUES(?, ?, ?, ?, 0, ?, 'Aster', 'sedan', 'notified', ?, ?, ?)""",
+                          (CAMPAIGN, vid, vin(i), i, market, NOTIFIED, NOTIFIED, NOTIFIED + 86400))
         eid = con.execute("SELECT id FROM ecus WHERE vehicle_id = ? AND node = 'BCM'", (vid,)).fetchone()[0]
         con.execute("""INSERT INTO target_ecus(target_id, position, ecu_id, node, slot, hw, from_sw, to_sw)
                        VALUES(?, 0, ?, 'BCM', 0, 'BCM-A', '1.0', '2.0')""", (cur.lastrowid, eid))

@@ -12,11 +12,15 @@
 /// Large streamed results (resolution targets, fleet export) keep their own writers; every
 /// other document goes through here.
 public struct CBORMapBuilder {
+    /// Every entry in the order added, a key added again included: which one is written is
+    /// decided once, by `canonicalOrder` (comparing each new key with the earlier ones made a
+    /// map of n keys cost n², and a statistics document's failure codes are any integers).
     private var entries: [(key: [UInt8], value: CBORWriter)] = []
 
     public init() {}
 
-    public var count: Int { entries.count }
+    /// The number of distinct keys.
+    public var count: Int { canonicalOrder().count }
 
     /// Adds `key` with one complete item written by `body`. A key added twice keeps the
     /// value added last (a map never carries a key twice).
@@ -25,12 +29,27 @@ public struct CBORMapBuilder {
         k.text(key)
         var v = CBORWriter(capacity: 32)
         body(&v)
-        let encodedKey = k.bytes
-        for i in entries.indices where entries[i].key == encodedKey {
-            entries[i].value = v
-            return
+        entries.append((k.bytes, v))
+    }
+
+    /// The indexes of the entries to write, in key order, one per key (the last added): one
+    /// sort by (encoded key, position), then equal neighbours dropped. O(n log n).
+    private func canonicalOrder() -> [Int] {
+        var order = Array(entries.indices)
+        order.sort { i, j in
+            let a = entries[i].key, b = entries[j].key
+            return a == b ? i < j : a.lexicographicallyPrecedes(b)
         }
-        entries.append((encodedKey, v))
+        var kept: [Int] = []
+        kept.reserveCapacity(order.count)
+        for i in order {
+            if let last = kept.last, entries[last].key == entries[i].key {
+                kept[kept.count - 1] = i
+            } else {
+                kept.append(i)
+            }
+        }
+        return kept
     }
 
     public mutating func text(_ key: String, _ value: String) { add(key) { $0.text(value) } }
@@ -69,7 +88,7 @@ public struct CBORMapBuilder {
 
     /// Writes the map into `w`: the head with its count, then the entries in key order.
     public func write(to w: inout CBORWriter) {
-        let order = entries.indices.sorted { entries[$0].key.lexicographicallyPrecedes(entries[$1].key) }
+        let order = canonicalOrder()
         w.mapHeader(order.count)
         for i in order {
             w.raw(entries[i].key)

@@ -1,6 +1,16 @@
-/// Time from notification to success as a histogram with fixed buckets, so that the
-/// statistics of shards merge by adding counts and the merged median is read the same way.
+/// Time from a target's first offer to its success as a histogram with fixed buckets, so
+/// that the statistics of shards merge by adding counts and the merged median is read the
+/// same way. Every success is counted once, so the histogram's total is the succeeded count.
 public enum TimeToSuccess {
+    /// The seconds a success counts as: from the target's first offer in the campaign (a
+    /// retry or a reminder does not restart the clock); 0 when no offer was ever sent (a
+    /// vehicle that proved the install before its offer went out). Saturating.
+    public static func seconds(firstOffer: Int64?, succeeded: Int64?) -> Int64 {
+        guard let firstOffer, let succeeded else { return 0 }
+        let (d, overflow) = succeeded.subtractingReportingOverflow(firstOffer)
+        return overflow ? (firstOffer < 0 ? Int64.max : Int64.min) : d
+    }
+
     /// Upper bounds (exclusive, seconds) of the buckets; the last bucket has no bound.
     public static let upperBounds: [Int64] = [
         60, 300, 900, 1800, 3600, 7200, 14_400, 28_800, 43_200, 86_400, 172_800, 259_200,

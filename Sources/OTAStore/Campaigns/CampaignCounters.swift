@@ -43,10 +43,10 @@ public struct TargetStatus: Equatable, Sendable {
 ///   ('wave', index, state), ('market', market, state), ('region', region, state),
 ///   ('model', "model/variant", state)
 ///   ('failure', reason, code)       targets now failed, by reason and code ('' when none)
-///   ('tts', bucket, '')             succeeded targets by time from notification to success
+///   ('tts', bucket, '')             succeeded targets by time from first offer to success
 public struct CampaignCounters {
     public let campaign: Int64
-    private var deltas: [String: Int64] = [:]
+    private var deltas: [CounterKey: Int64] = [:]
     private var hours: [Int64: (notified: Int64, succeeded: Int64, failed: Int64)] = [:]
     /// The earliest time a step must look at the campaign because of these changes (a new
     /// `due`, a target that became final): `flush` lowers `campaigns.next_due` to it.
@@ -63,11 +63,8 @@ public struct CampaignCounters {
         wakeAt = t
     }
 
-    private static let separator: Character = "\u{1}"
-
     private mutating func bump(_ dim: String, _ key: String, _ sub: String, _ by: Int64) {
-        let k = dim + String(Self.separator) + key + String(Self.separator) + sub
-        deltas[k, default: 0] += by
+        deltas[CounterKey(dim: dim, key: key, sub: sub), default: 0] += by
     }
 
     /// Counts a target in `status` (`by` 1) or takes it out (`by` -1).
@@ -94,7 +91,7 @@ public struct CampaignCounters {
         add(f, to, by: 1)
     }
 
-    /// A success `seconds` after the target's notification (the time-to-success histogram).
+    /// A success `seconds` after the target's first offer (the time-to-success histogram).
     public mutating func succeeded(after seconds: Int64) {
         bump("tts", String(TimeToSuccess.bucket(seconds)), "", 1)
     }
@@ -116,12 +113,15 @@ public struct CampaignCounters {
             INSERT INTO campaign_counts(campaign_id, dim, key, sub, n) VALUES(?, ?, ?, ?, ?)
             ON CONFLICT(campaign_id, dim, key, sub) DO UPDATE SET n = n + excluded.n
             """)
+        // A counter that drops to 0 goes (a failure code no target has any more): statistics
+        // read the counters in use, not every key the campaign ever had.
+        let drop = try db.prepare("""
+            DELETE FROM campaign_counts WHERE campaign_id = ? AND dim = ? AND key = ? AND sub = ? AND n = 0
+            """)
         for k in deltas.keys.sorted() {
             guard let n = deltas[k], n != 0 else { continue }
-            let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
-            guard parts.count == 3 else { continue }
-            try count.bind(1, campaign).bind(2, String(parts[0])).bind(3, String(parts[1]))
-                .bind(4, String(parts[2])).bind(5, n).run()
+            try count.bind(1, campaign).bind(2, k.dim).bind(3, k.key).bind(4, k.sub).bind(5, n).run()
+            if n < 0 { try drop.bind(1, campaign).bind(2, k.dim).bind(3, k.key).bind(4, k.sub).run() }
         }
         let timeline = try db.prepare("""
             INSERT INTO campaign_timeline(campaign_id, hour, notified, succeeded, failed) VALUES(?, ?, ?, ?, ?)
@@ -166,7 +166,7 @@ public struct CampaignCounters {
         try db.read { () throws(OTAError) -> [Row] in
             var c = CampaignCounters(campaign: campaign)
             let s = try db.prepare("""
-                SELECT wave, market, region, model, variant, state, final, reason, code, notified_at, succeeded_at
+                SELECT wave, market, region, model, variant, state, final, reason, code, first_offer_at, succeeded_at
                 FROM targets WHERE campaign_id = ?
                 """).bind(1, campaign)
             var bad: OTAError?
@@ -179,8 +179,9 @@ public struct CampaignCounters {
                                      model: r.text(3) ?? "", variant: r.text(4) ?? "")
                 c.add(f, TargetStatus(state: state, final: r.int64(6) != 0, reason: r.text(7),
                                       code: r.isNull(8) ? nil : r.int64(8)))
-                if state == .succeeded, !r.isNull(9), !r.isNull(10) {
-                    c.succeeded(after: r.int64(10) &- r.int64(9))
+                if state == .succeeded {
+                    c.succeeded(after: TimeToSuccess.seconds(firstOffer: r.isNull(9) ? nil : r.int64(9),
+                                                             succeeded: r.isNull(10) ? nil : r.int64(10)))
                 }
                 return true
             }
@@ -188,11 +189,9 @@ public struct CampaignCounters {
             var rows: [Row] = []
             for k in c.deltas.keys.sorted() {
                 guard let n = c.deltas[k], n != 0 else { continue }
-                let parts = k.split(separator: Self.separator, omittingEmptySubsequences: false)
-                guard parts.count == 3 else { continue }
-                rows.append(Row(dim: String(parts[0]), key: String(parts[1]), sub: String(parts[2]), n: n))
+                rows.append(Row(dim: k.dim, key: k.key, sub: k.sub, n: n))
             }
-            return rows.sorted { ($0.dim, $0.key, $0.sub) < ($1.dim, $1.key, $1.sub) }
+            return rows
         }
     }
 }

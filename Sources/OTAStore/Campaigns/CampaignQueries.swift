@@ -94,15 +94,19 @@ extension Campaigns {
                 .bind(1, filter.state?.rawValue).bind(2, filter.category?.rawValue)
             var a = CBORArrayBuilder()
             try s.forEachRow { (r) throws(OTAError) -> Bool in
-                let targets = r.int64(4), final = r.int64(8)
+                let id = r.int64(0)
+                let targets = try StoredCount.check(r.int64(4), "campaign \(id): targets")
+                let succeeded = try StoredCount.check(r.int64(6), "campaign \(id): counter ('state', '', 'succeeded')")
+                let failed = try StoredCount.check(r.int64(7), "campaign \(id): counter ('state', '', 'failed')")
+                let final = try StoredCount.check(r.int64(8), "campaign \(id): counter ('final', '', '')")
                 a.map { m in
-                    m.int("id", r.int64(0))
+                    m.int("id", id)
                     m.text("name", r.text(1) ?? "")
                     m.text("category", r.text(2) ?? "")
                     m.text("state", r.text(3) ?? "")
                     m.int("targets", targets)
-                    m.int("succeeded", r.int64(6))
-                    m.int("failed", r.int64(7))
+                    m.int("succeeded", succeeded)
+                    m.int("failed", failed)
                     let bp = targets > 0 ? Int(min(final, targets) * 10_000 / targets) : 0
                     m.add("progress") { $0.hundredths(bp) }
                     m.optionalInt("next-due", r.isNull(5) ? nil : r.int64(5))

@@ -28,10 +28,14 @@ public struct CampaignRow: Equatable {
             throw .corrupt("campaign \(id): unknown state '\(r.text(2) ?? "NULL")' in the store")
         }
         func optional(_ c: Int32) -> Int64? { r.isNull(c) ? nil : r.int64(c) }
+        func count(_ c: Int32, _ name: StaticString) throws(OTAError) -> Int64 {
+            try StoredCount.check(r.int64(c), "campaign \(id): \(name)")
+        }
         return CampaignRow(id: id, name: r.text(1) ?? "", state: state, priority: r.int64(3),
-                           startAt: optional(4), endAt: r.int64(5), targets: r.int64(6),
+                           startAt: optional(4), endAt: r.int64(5), targets: try count(6, "targets"),
                            openWave: Int(clamping: r.int64(7)), gateAt: optional(8), rateMinute: r.int64(9),
-                           rateUsed: r.int64(10), successes: r.int64(11), nextDue: optional(12))
+                           rateUsed: try count(10, "rate_used"), successes: try count(11, "successes"),
+                           nextDue: optional(12))
     }
 
     public static func load(_ db: SQLiteConnection, id: Int64) throws(OTAError) -> CampaignRow {
@@ -77,8 +81,11 @@ public struct WaveRow: Equatable, Sendable {
     static func all(_ db: SQLiteConnection, campaign: Int64) throws(OTAError) -> [WaveRow] {
         try db.prepare("SELECT idx, targets, opened FROM campaign_waves WHERE campaign_id = ? ORDER BY idx")
             .bind(1, campaign)
-            .rows { WaveRow(index: Int(clamping: $0.int64(0)), targets: $0.int64(1),
-                            opened: $0.isNull(2) ? nil : $0.int64(2)) }
+            .rows { (r) throws(OTAError) -> WaveRow in
+                let targets = try StoredCount.check(r.int64(1), "campaign \(campaign) wave \(r.int64(0)): targets")
+                return WaveRow(index: Int(clamping: r.int64(0)), targets: targets,
+                               opened: r.isNull(2) ? nil : r.int64(2))
+            }
     }
 }
 
@@ -102,7 +109,7 @@ struct StepCounts {
                 let dim = r.text(0) ?? ""
                 let key = r.text(1) ?? ""
                 let sub = r.text(2) ?? ""
-                let n = r.int64(3)
+                let n = try StoredCount.check(r.int64(3), "campaign \(campaign): counter ('\(dim)', '\(key)', '\(sub)')")
                 switch dim {
                 case "wave": if let w = Int(key) { c.wave[w, default: [:]][sub] = n }
                 case "wave-final": if let w = Int(key) { c.waveFinal[w, default: [:]][sub] = n }

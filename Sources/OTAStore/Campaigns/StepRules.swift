@@ -32,7 +32,8 @@ extension CampaignActivity {
             n.status = TargetStatus(state: .queued, final: false, reason: t.status.reason, code: t.status.code)
             n.due = nil
             n.retries = t.retries + 1
-            // a new attempt: its notification is an offer, and its times start afresh
+            // a new attempt: its notification is an offer, and its timeouts start afresh
+            // (the first offer's time stays: time to success is measured from it)
             n.notifiedAt = nil
             n.acceptedAt = nil
             try move(t, n, .retry)
@@ -207,7 +208,7 @@ extension CampaignActivity {
         var n = t
         n.messageSeq = try messenger.offer(db, t, kind: kind, now: now)
         n.status = TargetStatus(state: .notified, final: false, reason: t.status.reason, code: t.status.code)
-        n.notifiedAt = now
+        n.notified(at: now)
         n.due = TargetPolicy.next(spec, state: .notified, now: now, notifiedAt: now, acceptedAt: nil,
                                   retries: t.retries, reason: nil).due
         try move(t, n, .notify)

@@ -17,11 +17,21 @@ public struct TargetRecord: Equatable {
     public var reportSeq: Int64
     public var messageSeq: Int64
     public var reports: Int
+    /// This attempt's notification (a retry clears it, a reminder moves it): nil means the
+    /// next notification is an offer, not a reminder.
     public var notifiedAt: Int64?
+    /// The first offer in this campaign, never reset: time to success is measured from it.
+    public var firstOfferAt: Int64?
     public var acceptedAt: Int64?
     public var succeededAt: Int64?
     public var lastReport: Int64?
     public var feedback: String?
+
+    /// The target was notified at `now` (an offer or a reminder).
+    public mutating func notified(at now: Int64) {
+        notifiedAt = now
+        if firstOfferAt == nil { firstOfferAt = now }
+    }
 }
 
 public enum Targets {
@@ -29,8 +39,10 @@ public enum Targets {
     public static let columns = """
         id, campaign_id, vehicle_id, vin, ord, wave, market, region, model, variant, state, final, reason, code, \
         due, retries, deferrals, report_seq, message_seq, reports, notified_at, accepted_at, succeeded_at, \
-        last_report, feedback
+        last_report, feedback, first_offer_at
         """
+    /// How many `columns` there are (a query may select more after them).
+    public static let columnCount = Int32(columns.split(separator: ",").count)
 
     /// A row selected with `columns`; a state the library does not know is `.corrupt`.
     public static func read(_ r: Statement) throws(OTAError) -> TargetRecord {
@@ -54,7 +66,7 @@ public enum Targets {
             status: TargetStatus(state: state, final: r.int64(11) != 0, reason: r.text(12), code: optional(13)),
             due: optional(14), retries: retries, deferrals: deferrals,
             reportSeq: r.int64(17), messageSeq: r.int64(18), reports: reports,
-            notifiedAt: optional(20), acceptedAt: optional(21), succeededAt: optional(22),
+            notifiedAt: optional(20), firstOfferAt: optional(25), acceptedAt: optional(21), succeededAt: optional(22),
             lastReport: optional(23), feedback: r.text(24))
     }
 
@@ -81,14 +93,14 @@ public enum Targets {
         try db.prepare("""
             UPDATE targets SET state = ?, final = ?, reason = ?, code = ?, due = ?, retries = ?, deferrals = ?,
               report_seq = ?, message_seq = ?, reports = ?, notified_at = ?, accepted_at = ?, succeeded_at = ?,
-              last_report = ?, feedback = ?
+              last_report = ?, feedback = ?, first_offer_at = ?
             WHERE id = ?
             """)
             .bind(1, new.status.state.rawValue).bind(2, new.status.final ? 1 : 0).bind(3, new.status.reason)
             .bind(4, new.status.code).bind(5, new.due).bind(6, Int64(new.retries)).bind(7, Int64(new.deferrals))
             .bind(8, new.reportSeq).bind(9, new.messageSeq).bind(10, Int64(new.reports))
             .bind(11, new.notifiedAt).bind(12, new.acceptedAt).bind(13, new.succeededAt)
-            .bind(14, new.lastReport).bind(15, new.feedback).bind(16, new.id)
+            .bind(14, new.lastReport).bind(15, new.feedback).bind(16, new.firstOfferAt).bind(17, new.id)
             .run()
         counters.move(new.facets, from: old.status, to: new.status)
         // campaigns.next_due follows every change that gives a step something to do
@@ -99,7 +111,7 @@ public enum Targets {
         if entered && new.status.state == .failed { counters.event(at: now, failed: 1) }
         if entered && new.status.state == .succeeded {
             counters.event(at: now, succeeded: 1)
-            if let s = new.succeededAt, let n = new.notifiedAt { counters.succeeded(after: s &- n) }
+            counters.succeeded(after: TimeToSuccess.seconds(firstOffer: new.firstOfferAt, succeeded: new.succeededAt))
         }
     }
 }

@@ -10,12 +10,15 @@ public enum CampaignStatsQuery {
                 .firstRow({ r in (r.text(0) ?? "", r.int64(1)) }) else {
                 throw .notFound("no campaign \(id)")
             }
-            var s = CampaignStats(campaign: id, state: row.0, at: now, targets: row.1)
+            // Counts are checked where they are read (StoredCount): the document says uint.
+            var s = CampaignStats(campaign: id, state: row.0, at: now,
+                                  targets: try StoredCount.check(row.1, "campaign \(id): targets"))
             var waves: [Int64: CampaignStats.Wave] = [:]
             var waveOrder: [Int64] = []
             try db.prepare("SELECT idx, targets, opened FROM campaign_waves WHERE campaign_id = ? ORDER BY idx")
                 .bind(1, id).forEachRow { (r) throws(OTAError) -> Bool in
-                    let w = CampaignStats.Wave(index: r.int64(0), targets: r.int64(1),
+                    let targets = try StoredCount.check(r.int64(1), "campaign \(id) wave \(r.int64(0)): targets")
+                    let w = CampaignStats.Wave(index: r.int64(0), targets: targets,
                                                opened: r.isNull(2) ? nil : r.int64(2), byState: [:])
                     waves[w.index] = w
                     waveOrder.append(w.index)
@@ -23,7 +26,8 @@ public enum CampaignStatsQuery {
                 }
             try db.prepare("SELECT dim, key, sub, n FROM campaign_counts WHERE campaign_id = ? AND n <> 0")
                 .bind(1, id).forEachRow { (r) throws(OTAError) -> Bool in
-                    let dim = r.text(0) ?? "", key = r.text(1) ?? "", sub = r.text(2) ?? "", n = r.int64(3)
+                    let dim = r.text(0) ?? "", key = r.text(1) ?? "", sub = r.text(2) ?? ""
+                    let n = try StoredCount.check(r.int64(3), "campaign \(id): counter ('\(dim)', '\(key)', '\(sub)')")
                     switch dim {
                     case "state": s.byState[sub] = n
                     case "final": s.final = n
@@ -51,8 +55,11 @@ public enum CampaignStatsQuery {
                 AND (notified <> 0 OR succeeded <> 0 OR failed <> 0) ORDER BY hour
                 """).bind(1, id).forEachRow { (r) throws(OTAError) -> Bool in
                     let (start, overflow) = r.int64(0).multipliedReportingOverflow(by: 3600)
-                    s.timeline.append(CampaignStats.Hour(start: overflow ? Int64.max : start, notified: r.int64(1),
-                                                         succeeded: r.int64(2), failed: r.int64(3)))
+                    func count(_ c: Int32, _ name: StaticString) throws(OTAError) -> Int64 {
+                        try StoredCount.check(r.int64(c), "campaign \(id) timeline hour \(r.int64(0)): \(name)")
+                    }
+                    s.timeline.append(CampaignStats.Hour(start: overflow ? Int64.max : start, notified: try count(1, "notified"),
+                                                         succeeded: try count(2, "succeeded"), failed: try count(3, "failed")))
                     return true
                 }
             return s

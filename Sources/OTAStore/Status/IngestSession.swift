@@ -27,8 +27,8 @@ final class IngestSession {
             WHERE v.vin = ?
             """
     }()
-    static let vehicleColumn: Int32 = 25
-    static let keyColumn: Int32 = 26
+    static let vehicleColumn: Int32 = Targets.columnCount
+    static let keyColumn: Int32 = Targets.columnCount + 1
 
     init(db: SQLiteConnection, actor: String, now: Int64) {
         self.db = db
