@@ -867,7 +867,9 @@ int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t 
  *   ota/v1/campaigns/{id}/events  QoS 1, not retained: the campaign's events ("started",
  *       "wave-opened", "gate-reached", "paused-threshold", "paused-gate", "paused", "resumed",
  *       "scheduled", "expired", "completed", "aborted"), signed the same way, with the spec's
- *       contacts for that kind of event.
+ *       contacts for that kind of event. Each event has a "seq": 1 for the campaign's first,
+ *       +1 with every event of that campaign; tools drop duplicates by (campaign, seq) (one
+ *       step may send several events of one type with the same "at").
  * A vehicle's message that was not yet acknowledged is dropped when a newer one for the same
  * vehicle and campaign is written (the vehicle needs only the latest).
  *
@@ -920,7 +922,7 @@ int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, c
  * or paused campaign whose next-due has come, highest priority first, then by id, all in one
  * transaction. *out is a CBOR map (docs/schemas/message.cddl, step-result), the caller's to
  * ota_buf_free:
- *   {"campaign", "state", "events": [* {"type", "at", "campaign", ...}], "notified",
+ *   {"campaign", "state", "events": [* {"type", "at", "campaign", "seq", ...}], "notified",
  *    "timed-out", "retried", "reminded", "expired", "next-due": time / null}
  * next-due is the earliest time at which a step would have something to do (a target's
  * timeout, retry or reminder, the next minute or window opening for queued targets, the
@@ -940,7 +942,8 @@ int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ot
  * [id, topic, payload, retain]: publish each payload on topic with MQTT QoS 1 and the retain
  * flag, then acknowledge the ids. An empty payload with retain true clears the retained
  * message of that topic. Fetching changes nothing: a message that is never acknowledged is
- * returned again by the next fetch (at least once; vehicles and tools drop duplicates by seq).
+ * returned again by the next fetch (at least once; vehicles drop duplicates by their
+ * message's seq, tools by the event's campaign and seq).
  * An id is never given to two messages (ids only grow, also after acknowledgements), so a
  * host may key its in-flight messages by id. A fetched message that a newer one for the same
  * vehicle and campaign superseded is gone from the next fetch: publish the newer one.
