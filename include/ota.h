@@ -954,9 +954,10 @@ int ota_outbox_fetch(ota_db *db, int64_t limit, ota_buf *out);
 
 /* Deletes the count messages whose ids are given (borrowed for the call), after the broker
  * acknowledged them. Ids that are not (or no longer) in the outbox are ignored, so
- * acknowledging twice is harmless. No role (see above). One transaction.
- * Errors: OTA_MISUSE (db NULL; ids NULL with count > 0), OTA_BADINPUT (count above 2^24),
- *         OTA_STORE. */
+ * acknowledging twice is harmless. No role (see above). One transaction. ids NULL with
+ * count 0 does nothing.
+ * Errors: OTA_MISUSE (db NULL; ids NULL with any count but 0, checked before the count),
+ *         OTA_BADINPUT (count above 2^24), OTA_STORE. */
 int ota_outbox_ack(ota_db *db, const int64_t *ids, size_t count);
 
 #ifdef __cplusplus

@@ -9,6 +9,8 @@ public enum Outbox {
     public enum Kind: String, Sendable { case offer, reminder, cancel, clear, event }
 
     public static let maxFetch: Int64 = 100_000
+    /// The most ids one acknowledgement takes.
+    public static let maxAck = 1 << 24
 
     /// Writes one message. For a vehicle (`vehicle` not nil), any of its messages in the same
     /// campaign that were not yet acknowledged are dropped first. Returns the new row's id.
@@ -71,7 +73,7 @@ public enum Outbox {
     /// Deletes the acknowledged messages; ids that are not (or no longer) in the outbox are
     /// ignored, so acknowledging twice is harmless. Returns how many were deleted.
     @discardableResult
-    public static func ack(_ db: SQLiteConnection, ids: [Int64]) throws(OTAError) -> Int {
+    public static func ack(_ db: SQLiteConnection, ids: some Sequence<Int64>) throws(OTAError) -> Int {
         try db.write { () throws(OTAError) -> Int in
             var n = 0
             let s = try db.prepare("DELETE FROM outbox WHERE id = ?")
