@@ -938,12 +938,14 @@ int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, c
  *         whole step is rolled back (the result is allocated before the commit). */
 int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ota_buf *out);
 
-/* Up to limit (1 to 100000) pending outbox messages, oldest first, as a CBOR array of
- * [id, topic, payload, retain]: publish each payload on topic with MQTT QoS 1 and the retain
- * flag, then acknowledge the ids. An empty payload with retain true clears the retained
- * message of that topic. Fetching changes nothing: a message that is never acknowledged is
- * returned again by the next fetch (at least once; vehicles drop duplicates by their
- * message's seq, tools by the event's campaign and seq).
+/* Pending outbox messages, oldest first: at most limit (1 to 100000) messages and about
+ * 16 MiB (an offer embeds its packages' approvals); always at least one while any is pending,
+ * however large. A fetch that returned fewer than limit may leave messages: fetch until the
+ * array is empty. *out is a CBOR array of [id, topic, payload, retain]: publish each payload
+ * on topic with MQTT QoS 1 and the retain flag, then acknowledge the ids. An empty payload
+ * with retain true clears the retained message of that topic. Fetching changes nothing: a
+ * message that is never acknowledged is returned again by the next fetch (at least once;
+ * vehicles drop duplicates by their message's seq, tools by the event's campaign and seq).
  * An id is never given to two messages (ids only grow, also after acknowledgements), so a
  * host may key its in-flight messages by id. A fetched message that a newer one for the same
  * vehicle and campaign superseded is gone from the next fetch: publish the newer one.
