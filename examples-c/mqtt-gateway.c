@@ -552,7 +552,9 @@ static bool retained_topic(const char *topic) {
 }
 
 /* Publishes pending outbox messages, oldest first, up to the in-flight window. Returns 1
- * when more may be waiting (the fetch was full: fetch again soon), 0, or -1 on an error. */
+ * when more may be waiting (something was published: fetch again soon; a fetch also stops
+ * at about 16 MiB, so one with fewer than limit need not be the last), 0, or -1 on an
+ * error. */
 static int outbox_drain(gateway *g) {
   size_t window = (size_t)g->opt.inflight;
   if (g->fl_n > window / 2) return 0;
@@ -613,7 +615,7 @@ static int outbox_drain(gateway *g) {
   }
   cbor_decref(&doc);
   if (sent) VLOG("outbox: published %zu (%zu in flight)", sent, g->fl_n);
-  return sent && n >= limit ? 1 : 0; /* a full fetch: more is waiting */
+  return sent ? 1 : 0; /* the next fetch tells whether more is waiting */
 }
 
 /* ------------------------------------------------------------------------------------------

@@ -871,7 +871,9 @@ int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t 
  *   ota/v1/campaigns/{id}/events  QoS 1, not retained: the campaign's events ("started",
  *       "wave-opened", "gate-reached", "paused-threshold", "paused-gate", "paused", "resumed",
  *       "scheduled", "expired", "completed", "aborted"), signed the same way, with the spec's
- *       contacts for that kind of event.
+ *       contacts for that kind of event. Each event has a "seq": 1 for the campaign's first,
+ *       +1 with every event of that campaign; tools drop duplicates by (campaign, seq) (one
+ *       step may send several events of one type with the same "at").
  * A vehicle's message that was not yet acknowledged is dropped when a newer one for the same
  * vehicle and campaign is written (the vehicle needs only the latest).
  *
@@ -924,7 +926,7 @@ int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, c
  * or paused campaign whose next-due has come, highest priority first, then by id, all in one
  * transaction. *out is a CBOR map (docs/schemas/message.cddl, step-result), the caller's to
  * ota_buf_free:
- *   {"campaign", "state", "events": [* {"type", "at", "campaign", ...}], "notified",
+ *   {"campaign", "state", "events": [* {"type", "at", "campaign", "seq", ...}], "notified",
  *    "timed-out", "retried", "reminded", "expired", "next-due": time / null}
  * next-due is the earliest time at which a step would have something to do (a target's
  * timeout, retry or reminder, the next minute or window opening for queued targets, the
@@ -940,11 +942,14 @@ int ota_campaign_abort(ota_db *db, const char *actor, int64_t now, int64_t id, c
  *         whole step is rolled back (the result is allocated before the commit). */
 int ota_campaign_step(ota_db *db, const char *actor, int64_t now, int64_t id, ota_buf *out);
 
-/* Up to limit (1 to 100000) pending outbox messages, oldest first, as a CBOR array of
- * [id, topic, payload, retain]: publish each payload on topic with MQTT QoS 1 and the retain
- * flag, then acknowledge the ids. An empty payload with retain true clears the retained
- * message of that topic. Fetching changes nothing: a message that is never acknowledged is
- * returned again by the next fetch (at least once; vehicles and tools drop duplicates by seq).
+/* Pending outbox messages, oldest first: at most limit (1 to 100000) messages and about
+ * 16 MiB (an offer embeds its packages' approvals); always at least one while any is pending,
+ * however large. A fetch that returned fewer than limit may leave messages: fetch until the
+ * array is empty. *out is a CBOR array of [id, topic, payload, retain]: publish each payload
+ * on topic with MQTT QoS 1 and the retain flag, then acknowledge the ids. An empty payload
+ * with retain true clears the retained message of that topic. Fetching changes nothing: a
+ * message that is never acknowledged is returned again by the next fetch (at least once;
+ * vehicles drop duplicates by their message's seq, tools by the event's campaign and seq).
  * An id is never given to two messages (ids only grow, also after acknowledgements), so a
  * host may key its in-flight messages by id. A fetched message that a newer one for the same
  * vehicle and campaign superseded is gone from the next fetch: publish the newer one.
@@ -955,9 +960,10 @@ int ota_outbox_fetch(ota_db *db, int64_t limit, ota_buf *out);
 
 /* Deletes the count messages whose ids are given (borrowed for the call), after the broker
  * acknowledged them. Ids that are not (or no longer) in the outbox are ignored, so
- * acknowledging twice is harmless. No role (see above). One transaction.
- * Errors: OTA_MISUSE (db NULL; ids NULL with count > 0), OTA_BADINPUT (count above 2^24),
- *         OTA_STORE. */
+ * acknowledging twice is harmless. No role (see above). One transaction. ids NULL with
+ * count 0 does nothing.
+ * Errors: OTA_MISUSE (db NULL; ids NULL with any count but 0, checked before the count),
+ *         OTA_BADINPUT (count above 2^24), OTA_STORE. */
 int ota_outbox_ack(ota_db *db, const int64_t *ids, size_t count);
 
 #ifdef __cplusplus

@@ -65,13 +65,15 @@ public func ota_outbox_fetch(_ db: OpaquePointer?, _ limit: Int64, _ out: Unsafe
 @c @implementation
 public func ota_outbox_ack(_ db: OpaquePointer?, _ ids: UnsafePointer<Int64>?, _ count: Int) -> Int32 {
     onHandle(db) { (h) throws(OTAError) in
-        guard count >= 0, count <= 1 << 24 else {
-            throw .badInput("outbox ack: count \(UInt(bitPattern: count)) exceeds \(1 << 24)")
-        }
+        // NULL with any count but 0 is the caller's mistake, before the count is looked at.
         guard let ids else {
-            guard count == 0 else { throw .misuse("ids is NULL but count is \(count)") }
+            guard count == 0 else { throw .misuse("ids is NULL but count is \(UInt(bitPattern: count))") }
             return
         }
-        _ = try Outbox.ack(h.store.db, ids: Array(UnsafeBufferPointer(start: ids, count: count)))
+        guard count >= 0, count <= Outbox.maxAck else {
+            throw .badInput("outbox ack: count \(UInt(bitPattern: count)) exceeds \(Outbox.maxAck)")
+        }
+        // The caller's ids are read where they are: a copy of 2^24 of them is 128 MiB.
+        _ = try Outbox.ack(h.store.db, ids: UnsafeBufferPointer(start: ids, count: count))
     }
 }

@@ -440,5 +440,13 @@ public enum Schema {
           WHERE state = 'succeeded' AND (notified_at IS NULL OR succeeded_at IS NULL) GROUP BY campaign_id
           ON CONFLICT(campaign_id, dim, key, sub) DO UPDATE SET n = n + excluded.n;
         """,
+        // 11: campaign events are numbered. One step may send several events of one type at
+        // one `at` (gates of successive waves, each opening the next), so tools need a number
+        // to drop a duplicate by: `event_seq` is the seq of the campaign's latest event
+        // (1, 2, 3, ...; campaign_events holds only the states). A migrated campaign's
+        // events start at 1: those sent before had no seq.
+        """
+        ALTER TABLE campaigns ADD COLUMN event_seq INTEGER NOT NULL DEFAULT 0;
+        """,
     ]
 }

@@ -139,6 +139,9 @@ public struct CampaignEvent: Equatable, Sendable {
     public var type: String
     public var at: Int64
     public var campaign: Int64
+    /// 1, 2, 3, ... per campaign, one per event: what tools de-duplicate by (several events
+    /// of one step share their type and `at`). Given when the event is sent.
+    public var seq: Int64 = 0
     public var wave: Int?
     /// Targets of the wave (wave-opened, gate-reached).
     public var targets: Int64?
@@ -165,6 +168,7 @@ public struct CampaignEvent: Equatable, Sendable {
         m.text("type", type)
         m.int("at", at)
         m.int("campaign", campaign)
+        m.int("seq", seq)
         if let wave { m.int("wave", wave) }
         if let targets { m.int("targets", targets) }
         if let share { m.add("share") { $0.percent(share) } }

@@ -9,6 +9,12 @@ public enum Outbox {
     public enum Kind: String, Sendable { case offer, reminder, cancel, clear, event }
 
     public static let maxFetch: Int64 = 100_000
+    /// About how many bytes one fetch returns at most: an offer embeds every package's
+    /// approval COSE_Sign1 (a manifest may be 1 MiB), so a count alone does not bound it.
+    /// The first message is returned whatever its size, so that the outbox always drains.
+    public static let maxFetchBytes: Int64 = 16 << 20
+    /// The most ids one acknowledgement takes.
+    public static let maxAck = 1 << 24
 
     /// Writes one message. For a vehicle (`vehicle` not nil), any of its messages in the same
     /// campaign that were not yet acknowledged are dropped first. Returns the new row's id.
@@ -38,17 +44,27 @@ public enum Outbox {
                  retain: true, now: now)
     }
 
-    /// Up to `limit` pending messages, oldest first: a CBOR array of
-    /// `[id, topic, payload, retain]` (docs/schemas/message.cddl `outbox-fetch`).
+    /// Up to `limit` pending messages, oldest first, and about `maxFetchBytes` of them (at
+    /// least one): a CBOR array of `[id, topic, payload, retain]` (docs/schemas/message.cddl
+    /// `outbox-fetch`).
     public static func fetch(_ db: SQLiteConnection, limit: Int64) throws(OTAError) -> [UInt8] {
         guard limit >= 1, limit <= maxFetch else {
             throw .badInput("outbox fetch: limit \(limit) is outside 1-\(maxFetch)")
         }
         return try db.read { () throws(OTAError) -> [UInt8] in
             var a = CBORArrayBuilder()
-            try db.prepare("SELECT id, topic, payload, retain FROM outbox ORDER BY id LIMIT ?")
+            var bytes: Int64 = 0
+            // The size is read before the payload, so the row that would pass the budget is
+            // not copied at all.
+            try db.prepare("""
+                SELECT id, topic, payload, retain, length(CAST(topic AS BLOB)) + length(payload)
+                FROM outbox ORDER BY id LIMIT ?
+                """)
                 .bind(1, limit)
                 .forEachRow { (r) throws(OTAError) -> Bool in
+                    let size = r.int64(4) + entryOverhead
+                    guard a.count == 0 || bytes + size <= maxFetchBytes else { return false }
+                    bytes += size
                     let id = r.int64(0)
                     let topic = r.text(1) ?? ""
                     let payload = r.blob(2) ?? []
@@ -68,10 +84,14 @@ public enum Outbox {
         }
     }
 
+    /// An entry's CBOR beyond its topic and payload bytes, at most: the array head (1), the id
+    /// (9), the topic's and the payload's heads (9 each), retain (1).
+    static let entryOverhead: Int64 = 29
+
     /// Deletes the acknowledged messages; ids that are not (or no longer) in the outbox are
     /// ignored, so acknowledging twice is harmless. Returns how many were deleted.
     @discardableResult
-    public static func ack(_ db: SQLiteConnection, ids: [Int64]) throws(OTAError) -> Int {
+    public static func ack(_ db: SQLiteConnection, ids: some Sequence<Int64>) throws(OTAError) -> Int {
         try db.write { () throws(OTAError) -> Int in
             var n = 0
             let s = try db.prepare("DELETE FROM outbox WHERE id = ?")

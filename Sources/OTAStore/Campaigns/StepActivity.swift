@@ -40,8 +40,12 @@ struct CampaignActivity {
         if row.state.isFinal { row.nextDue = nil }
     }
 
-    /// Records an event in the result and sends it to the campaign's events topic.
-    mutating func emit(_ e: CampaignEvent) throws(OTAError) {
+    /// Numbers an event (the campaign's next event seq), records it in the result and sends
+    /// it to the campaign's events topic.
+    mutating func emit(_ event: CampaignEvent) throws(OTAError) {
+        var e = event
+        row.eventSeq += 1
+        e.seq = row.eventSeq
         events.append(e)
         try messenger.event(db, e, name: row.name, state: row.state)
     }

@@ -16,10 +16,12 @@ public struct CampaignRow: Equatable {
     public var rateUsed: Int64
     public var successes: Int64
     public var nextDue: Int64?
+    /// The seq of the campaign's latest event (0: none yet).
+    public var eventSeq: Int64
 
     static let columns = """
         id, name, state, priority, start_at, end_at, targets, open_wave, gate_at, rate_minute, rate_used, \
-        successes, next_due
+        successes, next_due, event_seq
         """
 
     static func read(_ r: Statement) throws(OTAError) -> CampaignRow {
@@ -35,7 +37,7 @@ public struct CampaignRow: Equatable {
                            startAt: optional(4), endAt: r.int64(5), targets: try count(6, "targets"),
                            openWave: Int(clamping: r.int64(7)), gateAt: optional(8), rateMinute: r.int64(9),
                            rateUsed: try count(10, "rate_used"), successes: try count(11, "successes"),
-                           nextDue: optional(12))
+                           nextDue: optional(12), eventSeq: try count(13, "event_seq"))
     }
 
     public static func load(_ db: SQLiteConnection, id: Int64) throws(OTAError) -> CampaignRow {
@@ -64,11 +66,11 @@ public struct CampaignRow: Equatable {
     func saveProgress(_ db: SQLiteConnection) throws(OTAError) {
         try db.prepare("""
             UPDATE campaigns SET open_wave = ?, gate_at = ?, rate_minute = ?, rate_used = ?, successes = ?,
-              next_due = ?
+              next_due = ?, event_seq = ?
             WHERE id = ?
             """)
             .bind(1, Int64(openWave)).bind(2, gateAt).bind(3, rateMinute).bind(4, rateUsed)
-            .bind(5, successes).bind(6, nextDue).bind(7, id).run()
+            .bind(5, successes).bind(6, nextDue).bind(7, eventSeq).bind(8, id).run()
     }
 }
 
