@@ -761,7 +761,8 @@ static int64_t sql_int(sqlite3 *s, const char *sql) {
 }
 
 /* The counters the statistics read, recounted from the target rows (as
- * CampaignCounters.recount does in the Swift tests); the time-to-success buckets as a total. */
+ * CampaignCounters.recount does in the Swift tests); the time-to-success buckets as a total,
+ * which counts every success (one without an offer as 0 s). */
 static const char recount_sql[] =
   "WITH t AS (SELECT * FROM targets WHERE campaign_id = ?1),"
   " r(dim, key, sub, n) AS ("
@@ -774,8 +775,7 @@ static const char recount_sql[] =
   "  UNION ALL SELECT 'model', model || '/' || variant, state, count(*) FROM t GROUP BY model, variant, state"
   "  UNION ALL SELECT 'failure', coalesce(reason, 'other'), coalesce(CAST(code AS TEXT), ''), count(*) FROM t"
   "    WHERE state = 'failed' GROUP BY 2, 3"
-  "  UNION ALL SELECT 'tts-total', '', '', count(*) FROM t"
-  "    WHERE state = 'succeeded' AND notified_at IS NOT NULL AND succeeded_at IS NOT NULL GROUP BY campaign_id),"
+  "  UNION ALL SELECT 'tts-total', '', '', count(*) FROM t WHERE state = 'succeeded' GROUP BY campaign_id),"
   " s(dim, key, sub, n) AS ("
   "  SELECT dim, key, sub, n FROM campaign_counts WHERE campaign_id = ?1 AND n <> 0 AND dim <> 'tts'"
   "  UNION ALL SELECT 'tts-total', '', '', sum(n) FROM campaign_counts WHERE campaign_id = ?1 AND dim = 'tts'"
