@@ -669,8 +669,9 @@ int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_
  * approved or released, two packages for one node, a requirement installed only by a later
  * package, no target at all, shares that do not add up or a last wave with a share or count
  * that leaves targets over, a wave that rounds to zero vehicles, a window that never opens
- * before end, a missing or unfinished after-test (or one in which no vehicle succeeded),
- * scheduled without start, end not after start, windows naming unknown regions. Changes
+ * before end, a region of the spec to which no window that opens before end applies (its
+ * targets would stay queued), a missing or unfinished after-test (or one in which no vehicle
+ * succeeded), scheduled without start, end not after start, windows naming unknown regions. Changes
  * nothing a call shows; for a draft it keeps what it resolved from the inventory for
  * ota_campaign_approve (skipped on a read-only handle). *out is the caller's to ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE, OTA_NOMEM. */

@@ -33,11 +33,18 @@ public enum CampaignSpecChecks {
         }
         if !spec.windows.isEmpty {
             let end = spec.end
-            if !spec.windows.contains(where: { opens($0, from: max(from, spec.start ?? from), until: end) }) {
-                out.append("windows: no window opens between \(max(from, spec.start ?? from)) and end \(end)")
+            let first = max(from, spec.start ?? from)
+            if !spec.windows.contains(where: { opens($0, from: first, until: end) }) {
+                out.append("windows: no window opens between \(first) and end \(end)")
             } else {
-                for (i, w) in spec.windows.enumerated() where !opens(w, from: max(from, spec.start ?? from), until: end) {
+                for (i, w) in spec.windows.enumerated() where !opens(w, from: first, until: end) {
                     out.append("windows[\(i)]: never opens before end \(end)")
+                }
+                // A target is notified only inside a window that applies to its region: a
+                // region without one would stay queued to the end (and hold its wave's gate).
+                for r in spec.regions where !MaintenanceWindows.applying(spec.windows, region: r.name)
+                    .contains(where: { opens($0, from: first, until: end) }) {
+                    out.append("regions.\(r.name): no window that applies to it opens between \(first) and end \(end); its targets would never be notified")
                 }
             }
         }
