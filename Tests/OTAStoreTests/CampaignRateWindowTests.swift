@@ -61,6 +61,26 @@ import OTACore
         #expect(RateLimit.budget(nil, successes: 0, now: 0, storedMinute: 0, storedUsed: 5).left == Int.max)
     }
 
+    /// ceil(per-minute × factor^ramps), rounded once: the exact values, not a compounded
+    /// round-up (10 × 1.1^10 is 26, 1 × 1.5^10 is 58).
+    @Test func rampRoundsUpOnceNotPerRamp() {
+        func rates(_ perMinute: Int, factor: Int, ramps: Int) -> [Int] {
+            var rate = CampaignSpec.Rate(perMinute: perMinute)
+            rate.rampFactorHundredths = factor
+            rate.rampEvery = 100
+            return (0...ramps).map { RateLimit.perMinute(rate, successes: Int64($0) * 100 + 99) }
+        }
+        #expect(rates(10, factor: 110, ramps: 20) == [10, 11, 13, 14, 15, 17, 18, 20, 22, 24, 26, 29, 32, 35, 38, 42, 46, 51, 56, 62, 68])
+        #expect(rates(1, factor: 150, ramps: 15) == [1, 2, 3, 4, 6, 8, 12, 18, 26, 39, 58, 87, 130, 195, 292, 438])
+        #expect(rates(1, factor: 110, ramps: 11) == [1, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3])
+        // capped at the maximum, whatever the number of ramps
+        #expect(rates(99_999, factor: 500, ramps: 2) == [99_999, RateLimit.maxPerMinute, RateLimit.maxPerMinute])
+        var one = CampaignSpec.Rate(perMinute: 1)
+        one.rampFactorHundredths = 500
+        one.rampEvery = 1
+        #expect(RateLimit.perMinute(one, successes: Int64.max) == RateLimit.maxPerMinute)
+    }
+
     /// Tuesdays 02:00-04:00 at UTC+1, i.e. Tuesday 01:00-03:00 UTC.
     var tuesdayWindow: CampaignSpec.Window {
         var win = CampaignSpec.Window(days: [1], startMinute: 120, minutes: 120)

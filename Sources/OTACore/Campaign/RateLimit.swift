@@ -1,8 +1,8 @@
 /// The rate limit of a campaign's notifications (design/campaigns.md §1 `rate`): a budget of
 /// `per-minute` notifications in each minute of `now` (minute = floor(now / 60)), across the
 /// campaign; with a ramp, the per-minute rate is multiplied by `factor` after every `every`
-/// successes. Integer arithmetic, rounded up (so a rate of 1 with factor 1.1 still grows),
-/// capped at `maxPerMinute`.
+/// successes: ceil(per-minute × factor^ramps), rounded up once (so a rate of 1 with factor 1.1
+/// still grows), capped at `maxPerMinute`.
 public enum RateLimit {
     public static let maxPerMinute = 100_000
 
@@ -20,19 +20,27 @@ public enum RateLimit {
         return o2 ? Int64.max : next
     }
 
-    /// Notifications allowed per minute after `successes` successes.
+    /// Notifications allowed per minute after `successes` successes. In billionths, rounded
+    /// down at each ramp and up once at the end, so that no ramp's rounding compounds into
+    /// the next (10/min × 1.1^10 is 26, not 33).
     public static func perMinute(_ rate: CampaignSpec.Rate, successes: Int64) -> Int {
-        let cap = max(rate.perMinute, maxPerMinute)
-        var r = max(rate.perMinute, 0)
-        guard let factor = rate.rampFactorHundredths, let every = rate.rampEvery, every > 0, factor > 100 else {
+        let cap = max(rate.perMinute, maxPerMinute)   // a stored rate above the maximum is kept
+        let r = max(rate.perMinute, 0)
+        guard let factor = rate.rampFactorHundredths, let every = rate.rampEvery, every > 0, factor > 100,
+              r > 0, r < cap else {
             return r
         }
+        let unit: Int64 = 1_000_000_000
+        let top = Int64(cap) * unit
+        var scaled = Int64(r) * unit
         var steps = successes / Int64(every)
-        while steps > 0 && r < cap {
-            r = max(r + 1, (r * factor + 99) / 100)
+        while steps > 0 && scaled < top {
+            let (m, overflow) = scaled.multipliedReportingOverflow(by: Int64(factor))
+            scaled = overflow ? top : m / 100
             steps -= 1
         }
-        return min(r, cap)
+        let rounded = scaled / unit + (scaled % unit == 0 ? 0 : 1)
+        return Int(min(rounded, Int64(cap)))
     }
 
     /// The budget left at `now`, given the stored minute and the notifications already sent
