@@ -850,7 +850,8 @@ int ota_campaign_vehicles(ota_db *db, int64_t id, const uint8_t *filter, size_t 
  *      ota_campaign_resume opens the wave;
  *   7. queued targets are notified in the frozen order, within the rate limit (per-minute
  *      budget of the minute of now: ceil(per-minute x factor^n) after n x `every`
- *      successes, rounded once, at most 100,000) and within the maintenance windows that
+ *      successes, rounded once, at most 100,000; a now in a minute before the last one
+ *      counted has no budget, so no minute gets more) and within the maintenance windows that
  *      apply to them (a target outside its windows stays queued);
  *   8. at end, every target that is not final expires; a campaign whose targets are all
  *      final completes.

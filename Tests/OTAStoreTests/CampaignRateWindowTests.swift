@@ -61,6 +61,22 @@ import OTACore
         #expect(RateLimit.budget(nil, successes: 0, now: 0, storedMinute: 0, storedUsed: 5).left == Int.max)
     }
 
+    /// A step at a `now` in an earlier minute than the last one that notified sends nothing
+    /// and leaves the later minute's count alone: no minute gets more than its budget.
+    @Test func aClockSteppedBackGetsNoFreshBudget() throws {
+        let w = try RunWorld(vehicles: 300)
+        var spec = RunWorld.spec(waves: [RunWorld.wave(nil)])
+        spec.rate = CampaignSpec.Rate(perMinute: 100)
+        let id = try w.campaign(spec, sizes: [300])
+        try w.start(id, at: t)
+        #expect(try w.step(id, at: t + 125).int("notified") == 100)
+        #expect(try w.step(id, at: t + 119).int("notified") == 0)
+        #expect(try w.step(id, at: t + 126).int("notified") == 0)
+        #expect(try w.step(id, at: t + 180).int("notified") == 100)
+        let back = RateLimit.budget(CampaignSpec.Rate(perMinute: 100), successes: 0, now: 119, storedMinute: 2, storedUsed: 100)
+        #expect(back.minute == 2 && back.used == 100 && back.left == 0)
+    }
+
     /// ceil(per-minute × factor^ramps), rounded once: the exact values, not a compounded
     /// round-up (10 × 1.1^10 is 26, 1 × 1.5^10 is 58).
     @Test func rampRoundsUpOnceNotPerRamp() {

@@ -44,7 +44,7 @@ public enum RateLimit {
     }
 
     /// The budget left at `now`, given the stored minute and the notifications already sent
-    /// in it; `left` is `Int.max` without a rate. `minute` and `used` are what to store after
+    /// in it; `left` is `Int.max` without a rate, 0 at a `now` before the stored minute. `minute` and `used` are what to store after
     /// sending `n` more: (`minute`, `used + n`).
     public struct Budget: Equatable, Sendable {
         public var minute: Int64
@@ -55,6 +55,12 @@ public enum RateLimit {
     public static func budget(_ rate: CampaignSpec.Rate?, successes: Int64, now: Int64,
                               storedMinute: Int64, storedUsed: Int64) -> Budget {
         let m = minute(of: now)
+        // A `now` before the stored minute (a host's clock stepped back) gets nothing and
+        // keeps the stored count: storing the older minute would give the later one a
+        // fresh budget when time comes back to it.
+        if m < storedMinute {
+            return Budget(minute: storedMinute, used: Int(clamping: max(storedUsed, 0)), left: rate == nil ? Int.max : 0)
+        }
         let used = m == storedMinute ? Int(clamping: max(storedUsed, 0)) : 0
         guard let rate else { return Budget(minute: m, used: used, left: Int.max) }
         return Budget(minute: m, used: used, left: max(0, perMinute(rate, successes: successes) - used))
