@@ -668,7 +668,8 @@ int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_
  * when the only problem is a fleet campaign without "after-test". Problems: packages not
  * approved or released, two packages for one node, a requirement installed only by a later
  * package, no target at all, shares that do not add up or a last wave with a share or count
- * that leaves targets over, a wave that rounds to zero vehicles, a window that never opens
+ * that leaves targets over, a wave whose share or count is more than the waves before it
+ * left, a wave that rounds to zero vehicles, a window that never opens
  * before end, a region of the spec to which no window that opens before end applies (its
  * targets would stay queued), a missing or unfinished after-test (or one in which no vehicle
  * succeeded), scheduled without start, end not after start, windows naming unknown regions. Changes

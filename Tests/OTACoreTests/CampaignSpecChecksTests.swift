@@ -49,3 +49,42 @@ private func spec(_ changes: [(String, CBOR?)]) throws -> CampaignSpec {
         #expect(!p.contains { $0.hasPrefix("regions.EU") })
     }
 }
+
+/// Wave sizes: a wave that would take more than is left is a problem, not silently cut down.
+@Suite struct WaveSizeChecksTests {
+    static func wave(_ size: (String, CBOR)?) -> CBOR {
+        var pairs: [(String, CBOR)] = [("success-gate", .unsigned(90)), ("failure-threshold", .unsigned(5))]
+        if let size { pairs.append(size) }
+        return map(pairs)
+    }
+    static func count(_ n: UInt64) -> CBOR { wave(("count", .unsigned(n))) }
+    static func share(_ p: UInt64) -> CBOR { wave(("share", .unsigned(p))) }
+
+    static func sizes(_ waves: [CBOR], targets: Int = 1000) throws -> (sizes: [Int], problems: [String]) {
+        CampaignSpecChecks.waveSizes(try spec([("waves", .array(waves))]), targets: targets)
+    }
+
+    @Test func overcommittedWavesAreProblems() throws {
+        let a = try Self.sizes([Self.count(100), Self.share(50), Self.share(50)])
+        #expect(a.problems == ["waves[2]: share 50 % (500 of the 1000 targets) is more than the 400 targets left after the waves before it"])
+        let b = try Self.sizes([Self.share(95), Self.count(100)])
+        #expect(b.problems == ["waves[1]: count 100 is more than the 50 targets left after the waves before it"])
+        let c = try Self.sizes([Self.count(10), Self.share(100)])
+        #expect(c.problems == ["waves[1]: share 100 % (1000 of the 1000 targets) is more than the 990 targets left after the waves before it"])
+        let d = try Self.sizes([Self.count(1500), Self.wave(nil)])
+        #expect(d.problems.contains("waves[0]: count 1500 is more than the 1000 targets left after the waves before it"))
+    }
+
+    @Test func sharesThatAddUpAndALastWaveTakingTheRestPass() throws {
+        for targets in [1000, 999, 10, 7, 3] {
+            #expect(try Self.sizes([Self.share(33), Self.share(33), Self.share(34)], targets: targets).problems
+                .allSatisfy { $0.hasSuffix("rounds to zero vehicles (of \(targets) targets)") })
+        }
+        let t = try Self.sizes([Self.share(33), Self.share(33), Self.share(34)])
+        #expect(t.sizes == [330, 330, 340] && t.problems.isEmpty)
+        let rest = try Self.sizes([Self.count(100), Self.share(50), Self.wave(nil)])
+        #expect(rest.sizes == [100, 500, 400] && rest.problems.isEmpty)
+        let exact = try Self.sizes([Self.share(90), Self.count(100)])
+        #expect(exact.sizes == [900, 100] && exact.problems.isEmpty)
+    }
+}

@@ -56,8 +56,9 @@ public enum CampaignSpecChecks {
 
     /// How many targets each wave takes from the frozen order: a share is floor(targets ×
     /// share), a count is itself, both capped by what is left; the last wave takes the rest.
-    /// Problems: a wave that gets no vehicle, explicit sizes that leave targets over (more than
-    /// the rounding down of shares leaves: under one target a wave).
+    /// Problems: a wave that gets no vehicle, a share or count that would take more than is
+    /// left, explicit sizes that leave targets over (more than the rounding down of shares
+    /// leaves: under one target a wave).
     public static func waveSizes(_ spec: CampaignSpec, targets: Int) -> (sizes: [Int], problems: [String]) {
         var sizes: [Int] = []
         var problems: [String] = []
@@ -68,6 +69,16 @@ public enum CampaignSpecChecks {
             case .share(let bp)?: n = Int((Int64(targets) * Int64(bp)) / 10_000)
             case .count(let c)?: n = c
             case nil: n = left
+            }
+            // Shares are floors, so shares adding up to 100 never take more than there is:
+            // only counts can overcommit, or a share after them.
+            if n > left && targets > 0 {
+                let what: String
+                switch w.size {
+                case .share(let bp)?: what = "share \(FieldChecks.decimal(bp)) % (\(n) of the \(targets) targets)"
+                default: what = "count \(n)"
+                }
+                problems.append("waves[\(i)]: \(what) is more than the \(left) targets left after the waves before it")
             }
             n = min(n, left)
             if i == spec.waves.count - 1 {
