@@ -669,19 +669,21 @@ int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_
  * approved or released, two packages for one node, a requirement installed only by a later
  * package, no target at all, shares that do not add up or a last wave with a share or count
  * that leaves targets over, a wave whose share or count is more than the waves before it
- * left, a wave that rounds to zero vehicles, a window that never opens
- * before end, a region of the spec to which no window that opens before end applies (its
- * targets would stay queued), a missing or unfinished after-test (or one in which no vehicle
- * succeeded), scheduled without start, end not after start, windows naming unknown regions. Changes
- * nothing a call shows; for a draft it keeps what it resolved from the inventory for
- * ota_campaign_approve (skipped on a read-only handle). *out is the caller's to ota_buf_free.
+ * left, a wave that rounds to zero vehicles, a window that never opens before end, a region
+ * of the spec to which no window that opens before end applies (its targets would stay
+ * queued), a missing or unfinished after-test (or one in which no vehicle succeeded),
+ * scheduled without start, end not after start, an end that has passed (validate is given
+ * no time: it judges at the campaign's creation, or its start if later; approval at its
+ * now), windows naming unknown regions. Changes nothing a call shows; for a draft it keeps
+ * what it resolved from the inventory for ota_campaign_approve (skipped on a read-only
+ * handle). *out is the caller's to ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE, OTA_NOMEM. */
 int ota_campaign_validate(ota_db *db, int64_t id, ota_buf *out);
 
-/* draft -> approved (role approver; never the author: OTA_DENIED). Validates again (with
- * now: an end that has passed is a problem too) and refuses with OTA_CONFLICT listing every
- * problem; an admin may approve a fleet campaign without "after-test", and the audit entry
- * says "without-test". Then freezes the targets (see above) in the same transaction.
+/* draft -> approved (role approver; never the author: OTA_DENIED). Validates again (at
+ * now: an end that has passed by then is one of the same problems) and refuses with
+ * OTA_CONFLICT listing every problem; an admin may approve a fleet campaign without
+ * "after-test", and the audit entry says "without-test". Then freezes the targets (see above) in the same transaction.
  * The targets come from the last ota_campaign_validate of the draft when no inventory change
  * (import, or versions proved by a status report) has been committed since; else approval
  * resolves the inventory again. The test fleet and vehicles busy in other campaigns are

@@ -88,3 +88,15 @@ private func spec(_ changes: [(String, CBOR?)]) throws -> CampaignSpec {
         #expect(exact.sizes == [900, 100] && exact.problems.isEmpty)
     }
 }
+
+/// An end at or before the earliest time the campaign could run.
+@Suite struct EndChecksTests {
+    @Test func anEndThatHasPassedIsAProblemOnce() throws {
+        let immediate = try spec([("urgency", .text("immediate")), ("start", nil)])
+        #expect(CampaignSpecChecks.problems(immediate, from: 1_801_000_000) == ["end: 1801000000 has passed (at 1801000000)"])
+        #expect(CampaignSpecChecks.problems(immediate, from: 1_800_999_999).isEmpty)
+        // an end not after start is said once, as that
+        let scheduled = try spec([("end", .unsigned(1_800_000_000))])
+        #expect(CampaignSpecChecks.problems(scheduled, from: 1_900_000_000) == ["end: 1800000000 is not after start 1800000000"])
+    }
+}

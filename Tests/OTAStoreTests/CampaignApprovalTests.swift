@@ -69,6 +69,24 @@ private func texts(_ items: [String]) -> CBOR { .array(items.map { .text($0) }) 
         #expect(try Campaigns.load(s.db, id).state == .draft)
     }
 
+    /// An end that has passed is in validation's problems, as approval refuses it: one rule
+    /// in one list. Validation is given no time, so it judges at the campaign's creation.
+    @Test func anEndThatHasPassedIsAValidationProblem() throws {
+        let s = try makeStore()
+        try CampaignFixture.fleet(s, count: 8)
+        let p = try CampaignFixture.package(s, CampaignFixture.manifest())
+        let created = CampaignFixture.end + 60
+        let id = try CampaignFixture.create(s, CampaignFixture.spec(packages: [p]), now: created)
+        #expect(try report(s, id).problems == ["end: \(CampaignFixture.end) has passed (at \(created))",
+                                             "after-test: missing; a fleet campaign follows a completed test campaign of the same packages (only an admin may approve without one)"])
+        let e = error { () throws(OTAError) in try Campaigns.approve(s.db, actor: "root", now: created + 60, campaign: id) }
+        #expect(e?.message == "cannot approve campaign \(id): 1 problem: end: \(CampaignFixture.end) has passed (at \(created + 60))", "\(e?.message ?? "")")
+        // a scheduled start before creation: the creation still counts
+        let early = try CampaignFixture.create(s, CampaignFixture.spec(packages: [p], [
+            ("urgency", .text("scheduled")), ("start", .unsigned(UInt64(CampaignFixture.end - 60)))]), now: created)
+        #expect(try report(s, early).problems.first == "end: \(CampaignFixture.end) has passed (at \(created))")
+    }
+
     @Test func dependencyOrderAndRequirementsAcrossPackages() throws {
         let s = try makeStore()
         try CampaignFixture.fleet(s, count: 6)

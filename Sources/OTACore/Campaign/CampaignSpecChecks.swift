@@ -1,8 +1,8 @@
 /// The checks of a parsed spec that look at several keys together (design/campaigns.md §2):
 /// reported by validation, with the store's checks, as problems that block approval.
 public enum CampaignSpecChecks {
-    /// Problems of the spec alone. `from` is the earliest time the campaign could run (its
-    /// start, or when it was created / is approved).
+    /// Problems of the spec alone. `from` is the earliest time the campaign could run: the
+    /// later of its start and now (validation, which is given no time, takes the creation).
     public static func problems(_ spec: CampaignSpec, from: Int64) -> [String] {
         var out: [String] = []
         switch spec.urgency {
@@ -13,6 +13,9 @@ public enum CampaignSpecChecks {
         }
         if let start = spec.start, spec.end <= start {
             out.append("end: \(spec.end) is not after start \(start)")
+        } else if spec.end <= from {
+            // the one place for it: validation lists what approval would refuse
+            out.append("end: \(spec.end) has passed (at \(from))")
         }
         // Shares: more than 100 % never works; all-share waves must add up to exactly 100.
         var shareSum = 0

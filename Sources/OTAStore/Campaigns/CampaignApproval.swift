@@ -10,7 +10,8 @@ extension Campaigns {
     public static func validate(_ db: SQLiteConnection, campaign id: Int64) throws(OTAError) -> [UInt8] {
         let (c, plan) = try db.read { () throws(OTAError) -> (CampaignRecord, CampaignPlan) in
             let c = try load(db, id)
-            let from = c.spec.start ?? c.createdAt
+            // no time is given: the creation is the earliest the campaign could run
+            let from = max(c.createdAt, c.spec.start ?? c.createdAt)
             return (c, try CampaignPlan.make(db, c, from: from, now: c.createdAt))
         }
         if c.state == .draft && plan.resolved { keepPlan(db, c, plan) }
@@ -65,7 +66,6 @@ extension Campaigns {
             }
             let plan = try CampaignPlan.make(db, c, from: max(now, c.spec.start ?? now), now: now, reuse: true)
             var problems = plan.problems
-            if c.spec.end <= now { problems.append("end: \(c.spec.end) has passed (now is \(now))") }
             var withoutTest = false
             if plan.afterTestMissing, try Roles.has(db, actor: actor, .admin) {
                 problems.removeAll { $0.hasPrefix("after-test: missing") }
