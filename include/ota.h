@@ -674,9 +674,9 @@ int ota_campaign_create(ota_db *db, const char *actor, int64_t now, const uint8_
  * queued), a missing or unfinished after-test (or one in which no vehicle succeeded),
  * scheduled without start, end not after start, an end that has passed (validate is given
  * no time: it judges at the campaign's creation, or its start if later; approval at its
- * now), windows naming unknown regions. Changes nothing a call shows; for a draft it keeps
- * what it resolved from the inventory for ota_campaign_approve (skipped on a read-only
- * handle). *out is the caller's to ota_buf_free.
+ * now), windows naming unknown regions, a retry max without reasons. Changes nothing a
+ * call shows; for a draft it keeps what it resolved from the inventory for
+ * ota_campaign_approve (skipped on a read-only handle). *out is the caller's to ota_buf_free.
  * Errors: OTA_MISUSE (db or out NULL), OTA_NOTFOUND, OTA_CORRUPT, OTA_STORE, OTA_NOMEM. */
 int ota_campaign_validate(ota_db *db, int64_t id, ota_buf *out);
 

@@ -100,3 +100,16 @@ private func spec(_ changes: [(String, CBOR?)]) throws -> CampaignSpec {
         #expect(CampaignSpecChecks.problems(scheduled, from: 1_900_000_000) == ["end: 1800000000 is not after start 1800000000"])
     }
 }
+
+/// A retry count without reasons retries nothing: said, not silently accepted.
+@Suite struct RetryChecksTests {
+    @Test func retryMaxWithoutReasonsIsAProblem() throws {
+        let none = try spec([("retry", map([("max", .unsigned(3))]))])
+        #expect(CampaignSpecChecks.problems(none, from: CampaignSpecChecksTests.from)
+                == ["retry: max 3 but no reasons: nothing would be retried"])
+        let some = try spec([("retry", map([("max", .unsigned(3)), ("reasons", texts(["timeout"]))]))])
+        #expect(CampaignSpecChecks.problems(some, from: CampaignSpecChecksTests.from).isEmpty)
+        let zero = try spec([("retry", map([("max", .unsigned(0))]))])
+        #expect(CampaignSpecChecks.problems(zero, from: CampaignSpecChecksTests.from).isEmpty)
+    }
+}

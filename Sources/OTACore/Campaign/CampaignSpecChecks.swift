@@ -51,6 +51,10 @@ public enum CampaignSpecChecks {
                 }
             }
         }
+        // `reasons` has no default (design §1): without it a retry count would do nothing
+        if spec.retry.max > 0 && spec.retry.reasons.isEmpty {
+            out.append("retry: max \(spec.retry.max) but no reasons: nothing would be retried")
+        }
         if spec.test && spec.afterTest != nil {
             out.append("after-test: a test campaign follows no other campaign")
         }
