@@ -73,6 +73,8 @@ import OTACore
         #expect(try w.step(id, at: t + 119).int("notified") == 0)
         #expect(try w.step(id, at: t + 126).int("notified") == 0)
         #expect(try w.step(id, at: t + 180).int("notified") == 100)
+        // (here the step at t + 119 is also before next-due; the budget rule itself holds
+        // when something else makes the campaign due in the earlier minute)
         let back = RateLimit.budget(CampaignSpec.Rate(perMinute: 100), successes: 0, now: 119, storedMinute: 2, storedUsed: 100)
         #expect(back.minute == 2 && back.used == 100 && back.left == 0)
     }
