@@ -7,7 +7,9 @@
 public struct SnapshotEncoder {
     private var body = CBORWriter(capacity: 1 << 16)
     private var table: [String] = []
-    private var index: [String: UInt64] = [:]
+    /// Keyed by bytes: an equivalent spelling (composed or not) is another entry, so the
+    /// snapshot keeps every stored text as it is (ByteText).
+    private var index: [ByteKey: UInt64] = [:]
     public private(set) var count = 0
     public let taken: Int64
 
@@ -16,14 +18,18 @@ public struct SnapshotEncoder {
     /// Strings that repeat across a fleet go through the table; unique ones (VIN, engine,
     /// chassis and serial numbers) stay inline, where an index would only add bytes.
     private mutating func str(_ s: String) {
-        if let i = index[s] {
-            body.unsigned(i)
-            return
+        body.unsigned(tableIndex(s))
+    }
+
+    /// The text's table index, the next one for a text not yet in the table.
+    private mutating func tableIndex(_ s: String) -> UInt64 {
+        let next = UInt64(table.count)
+        let i = index[ByteKey(s), default: next]
+        if i == next {
+            table.append(s)
+            index[ByteKey(s)] = i
         }
-        let i = UInt64(table.count)
-        table.append(s)
-        index[s] = i
-        body.unsigned(i)
+        return i
     }
 
     public mutating func add(_ v: SnapshotVehicle) {
@@ -57,13 +63,7 @@ public struct SnapshotEncoder {
     private mutating func attributes(_ attributes: [SnapshotAttribute]) {
         var keyed: [(key: UInt64, value: AttributeValue)] = []
         keyed.reserveCapacity(attributes.count)
-        for a in attributes {
-            if index[a.key] == nil {
-                index[a.key] = UInt64(table.count)
-                table.append(a.key)
-            }
-            keyed.append((index[a.key] ?? 0, a.value))
-        }
+        for a in attributes { keyed.append((tableIndex(a.key), a.value)) }
         keyed.sort { $0.key < $1.key }
         body.mapHeader(keyed.count)
         for (key, value) in keyed {

@@ -36,7 +36,7 @@ struct InventoryRows {
             rows.model.append(v.model)
             rows.variant.append(v.variant)
         }, ecu: { id, node, slot, hw, sw in
-            for k in rows.nodes.indices where rows.nodes[k] == node {
+            for k in rows.nodes.indices where rows.nodes[k].sameBytes(as: node) {
                 rows.ecus[k].vehicle.append(Int32(truncatingIfNeeded: rows.vehicleID.count))
                 rows.ecus[k].id.append(id)
                 rows.ecus[k].slot.append(slot)

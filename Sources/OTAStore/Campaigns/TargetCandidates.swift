@@ -87,16 +87,17 @@ struct TargetCandidates: Equatable {
 
     init() {}
 
-    /// Numbers texts in order of first use.
+    /// Numbers texts in order of first use, by their bytes (ByteText): each target keeps
+    /// its own spelling of a model or version.
     struct TextIndex {
         var strings: [String] = []
-        var index: [String: Int32] = [:]
+        var index: [ByteKey: Int32] = [:]
 
         mutating func index(_ s: String) -> Int32 {
-            if let i = index[s] { return i }
+            if let i = index[ByteKey(s)] { return i }
             let i = Int32(truncatingIfNeeded: strings.count)
             strings.append(s)
-            index[s] = i
+            index[ByteKey(s)] = i
             return i
         }
     }

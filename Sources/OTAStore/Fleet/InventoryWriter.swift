@@ -55,7 +55,7 @@ final class InventoryWriter {
     static func slot(_ ecus: [SnapshotECU], _ j: Int) -> Int64 {
         var slot: Int64 = 0
         let node = ecus[j].node
-        for k in 0..<j where ecus[k].node == node { slot += 1 }
+        for k in 0..<j where ecus[k].node.sameBytes(as: node) { slot += 1 }
         return slot
     }
 
@@ -175,7 +175,7 @@ final class InventoryWriter {
         for j in 0..<v.ecus.count {
             let e = v.ecus[j]
             let slot = InventoryWriter.slot(v.ecus, j)
-            guard let k = stored.firstIndex(where: { $0.node == e.node && $0.slot == slot }) else {
+            guard let k = stored.firstIndex(where: { $0.slot == slot && $0.node.sameBytes(as: e.node) }) else {
                 try addECU(vehicle: id, e, slot: slot)
                 ecusChanged = true
                 continue
@@ -189,8 +189,10 @@ final class InventoryWriter {
                 ecusChanged = true
                 continue
             }
-            let hw = old.hw != e.hw, sw = old.sw != e.sw
-            let calibration = old.calibration != e.calibration, serial = old.serial != e.serial
+            // By bytes (ByteText): a change to an equivalent spelling is a change.
+            let hw = !old.hw.sameBytes(as: e.hw), sw = !old.sw.sameBytes(as: e.sw)
+            let calibration = !String.sameBytes(old.calibration, e.calibration)
+            let serial = !String.sameBytes(old.serial, e.serial)
             guard hw || sw || calibration || serial else { continue }
             try setECU(old.id, e)
             summary.ecusChanged += 1

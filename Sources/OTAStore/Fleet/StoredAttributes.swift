@@ -4,11 +4,12 @@ import OTACore
 /// deterministic order (RFC 8949 §4.2.1: shorter keys first, then bytewise), NULL when there
 /// are none. One canonical form, so that a change is a byte comparison.
 enum StoredAttributes {
-    /// Throws for a key listed twice (which would make "the" value ambiguous).
+    /// Throws for a key listed twice (which would make "the" value ambiguous). Keys are
+    /// compared by bytes (ByteText), as the resolver reads them: two spellings are two keys.
     static func check(_ attributes: [SnapshotAttribute]) throws(OTAError) {
         guard attributes.count > 1 else { return }
         for i in 1..<attributes.count {
-            for j in 0..<i where attributes[j].key == attributes[i].key {
+            for j in 0..<i where attributes[j].key.sameBytes(as: attributes[i].key) {
                 throw .badInput("attribute '\(attributes[i].key)' is listed twice")
             }
         }

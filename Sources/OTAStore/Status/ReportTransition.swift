@@ -86,8 +86,9 @@ struct ReportTransition {
             var allVerified = !ecus.isEmpty
             for var e in ecus {
                 var outcome = e.outcome
-                if let match = versions.first(where: { $0.node == e.node && $0.slot == e.slot }) {
-                    let verified = match.sw == e.toSW && match.hw == e.hw
+                // By bytes (ByteText), as the targets were frozen: another spelling is another version.
+                if let match = versions.first(where: { $0.slot == e.slot && $0.node.sameBytes(as: e.node) }) {
+                    let verified = match.sw.sameBytes(as: e.toSW) && match.hw.sameBytes(as: e.hw)
                     // The inventory takes a proved version, and the truth about one it was
                     // told earlier (an ECU verified before that the vehicle no longer runs).
                     if verified || e.outcome == .verified { t.inventory.append(match) }
@@ -108,7 +109,7 @@ struct ReportTransition {
             }
             if report.state == .rolledBack {
                 // The vehicle's versions after falling back are the truth, proved or not.
-                for v in versions where !t.inventory.contains(where: { $0.node == v.node && $0.slot == v.slot }) {
+                for v in versions where !t.inventory.contains(where: { $0.slot == v.slot && $0.node.sameBytes(as: v.node) }) {
                     t.inventory.append(v)
                 }
             }

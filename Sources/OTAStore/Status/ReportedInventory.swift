@@ -27,8 +27,10 @@ enum ReportedInventory {
             }) else { continue }
             let calibration = e.calibration ?? row.calibration
             let serial = e.serial ?? row.serial
-            guard row.removed || row.hw != e.hw || row.sw != e.sw || row.calibration != calibration
-                    || row.serial != serial else { continue }
+            // By bytes (ByteText), as the rows hold them.
+            guard row.removed || !String.sameBytes(row.hw, e.hw) || !String.sameBytes(row.sw, e.sw)
+                    || !String.sameBytes(row.calibration, calibration) || !String.sameBytes(row.serial, serial)
+            else { continue }
             try update.bind(1, e.hw).bind(2, e.sw).bind(3, calibration).bind(4, serial).bind(5, row.id).run()
             try history.bind(1, row.id).bind(2, now).bind(3, e.hw).bind(4, e.sw).bind(5, calibration)
                 .bind(6, serial).bind(7, source).run()
