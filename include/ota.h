@@ -456,9 +456,10 @@ int ota_roles(ota_db *db, const char *who, ota_buf *out);
  * category, release-type, issue, protocol, powertrains, models, hw (compatible hardware part
  * numbers), from (versions it may be installed over), to (the version it installs), files
  * (name, size, sha256 as a 32-byte byte string, storage uri), release-notes, requires
- * (dependencies on other ECUs: [node, [versions]]) and release-counter. The keys that a
- * target rule also has ("ecu", "hw", "from", "to", "models", "powertrains", "requires") mean
- * the same there, so a campaign's rule can be derived from its package.
+ * (dependencies on other ECUs: [node, [versions]]; at most 32, a target rule's limit) and
+ * release-counter. The keys that a target rule also has ("ecu", "hw", "from", "to",
+ * "models", "powertrains", "requires") mean the same there, so a campaign's rule can be
+ * derived from its package.
  *
  * Lifecycle, one state machine (Sources/OTACore/Update/PackageLifecycle.swift):
  *
@@ -633,12 +634,14 @@ int ota_signing_public_key(ota_db *db, uint8_t out[32]);
  * package's rule (its manifest's ecu, hw, from, to, models, powertrains, requires) narrowed
  * by the spec's rule, regions (only vehicles in their markets) and, for a test campaign, the
  * test fleet. A vehicle is a target when every package applies to it, or a package that does
- * not apply is already installed while the rest apply; a requirement is met by installed
- * versions or by an earlier package of the campaign. Vehicles that are a non-final target
- * of another approved (frozen, not yet started), scheduled, running, paused or aborted (its
- * installing targets still finish) campaign for one of the same ECU nodes are excluded
- * ("busy"), as are vehicles outside the test fleet of a test campaign
- * ("test-fleet"); every exclusion is counted by reason. The frozen order is a seeded shuffle
+ * not apply is already installed while the rest apply; a requirement holds when every ECU
+ * of its node is on a listed version or is one an earlier package of the campaign updates
+ * to a listed version (that package's hw and from decide which). Vehicles that are a
+ * non-final target of another approved (frozen, not yet started), scheduled, running,
+ * paused or aborted (its installing targets still finish) campaign for one of the same ECU
+ * nodes are excluded ("busy"), as are vehicles outside the test fleet of a test campaign
+ * ("test-fleet"); every exclusion is counted by reason (a vehicle several packages exclude
+ * under the earliest, in ota_resolve's order). The frozen order is a seeded shuffle
  * (the spec's seed, else one derived from the campaign id) spread across markets and models;
  * waves are consecutive slices of it.
  *

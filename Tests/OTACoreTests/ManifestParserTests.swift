@@ -81,6 +81,13 @@ import OTACore
         }
     }
 
+    @Test func requiresHasTheTargetRuleLimit() {
+        // a campaign's rule is built from the manifest: more would not fit the rule
+        func requires(_ n: Int) -> CBOR { .array((0..<n).map { .array([.text("N\($0)"), texts(["1"])]) }) }
+        #expect(problems(manifestCBOR([("requires", requires(TargetRule.maxRequirements))])) == "")
+        #expect(problems(manifestCBOR([("requires", requires(33))])) == "manifest has 1 problem: requires: 33 items, more than 32")
+    }
+
     @Test(arguments: ["name", "version", "ecu", "category", "release-type", "issue", "protocol",
                       "powertrains", "models", "hw", "from", "to", "files", "release-notes",
                       "release-counter"])

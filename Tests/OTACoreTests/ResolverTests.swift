@@ -41,6 +41,33 @@ struct ResolverTests {
         #expect(try reason(vehicle(F.ecu("DCM", "D", "2.0"), F.ecu("DCM", "D", "2.1")), rule) == nil)
     }
 
+    @Test func theLastRequirementAtTheLimitIsChecked() throws {
+        // 32 requirements, TargetRule.maxRequirements: the 32nd is bit 31 of the masks
+        let requires = CBOR.array((0..<32).map { .array([F.t("N\($0)"), F.list("1")]) })
+        let rule = try F.rule([("ecu", F.t("BMS")), ("requires", requires)])
+        func vehicle(last: String?) -> CBOR {
+            let others = (0..<31).map { F.ecu("N\($0)", "H", "1") }
+            return F.vehicle(F.vin1, ecus: [F.ecu("BMS", "B", "1")] + others + (last.map { [F.ecu("N31", "H", $0)] } ?? []))
+        }
+        #expect(try reason(vehicle(last: "1"), rule) == nil)
+        #expect(try reason(vehicle(last: "2"), rule) == .requires)
+        #expect(try reason(vehicle(last: nil), rule) == .requires)
+    }
+
+    @Test func aRuleBeyondTheMasksIsRefusedNotTruncated() {
+        // built in code, so not decoded: the matcher refuses it rather than skip the 33rd
+        // requirement (this vehicle has no N32 and would be a target)
+        var rule = TargetRule(ecu: "BMS")
+        rule.requires = (0..<33).map { Requirement(node: "N\($0)", versions: ["1"]) }
+        let v = F.vehicle(F.vin1, ecus: [F.ecu("BMS", "B", "1")] + (0..<32).map { F.ecu("N\($0)", "H", "1") })
+        let e = failure { () throws(OTAError) in try F.resolve(F.snapshot([v]), rule) }
+        #expect(e?.code == .badInput && e?.message == "rule: \"requires\": 33 requirements; a rule may have at most 32", "\(e?.message ?? "resolved")")
+        var attributes = TargetRule(ecu: "BMS")
+        attributes.attributes = (0..<33).map { RuleAttribute("a\($0)", .bool(true)) }
+        let a = failure { () throws(OTAError) in try F.resolve(F.snapshot([v]), attributes) }
+        #expect(a?.code == .badInput && a?.message == "rule: \"attributes\": 33 attributes; a rule may require at most 32", "\(a?.message ?? "resolved")")
+    }
+
     @Test func attributesCompareTypeAndValue() throws {
         let rule = try F.rule([("ecu", F.t("GW")), ("attributes", .map([CBORPair(F.t("tow"), .unsigned(1)),
                                                                        CBORPair(F.t("kwh"), .negative(4))]))])

@@ -26,12 +26,20 @@ static size_t keep(enc *e, cb_doc d) {
 
 static const uint8_t content[] = "flash image bytes\n";
 
-static size_t manifest_of_size(enc *e, const char *version, unsigned counter, size_t sha_len, uint64_t size) {
+/* With requirements ["N0", ["1"]], ["N1", ["1"]], ... */
+static size_t manifest_requiring(enc *e, const char *version, unsigned counter, size_t sha_len, uint64_t size,
+                                 unsigned requirements) {
   uint8_t sha[32];
   crypto_hash_sha256(sha, content, sizeof content - 1);
   cbor_item_t *file = cb_map(4, cb_text("name"), cb_text("abs.bin"), cb_text("size"), cb_uint(size),
                              cb_text("sha256"), cb_bytes(sha, sha_len), cb_text("uri"), cb_text("s3://ota/abs.bin"));
-  return keep(e, cb_encode(cb_map(15,
+  cbor_item_t *requires = cb_array_of(requirements);
+  for (unsigned i = 0; i < requirements; i++) {
+    char node[16];
+    snprintf(node, sizeof node, "N%u", i);
+    cb_push(requires, cb_array(2, cb_text(node), cb_array(1, cb_text("1"))));
+  }
+  return keep(e, cb_encode(cb_map(16, cb_text("requires"), requires,
       cb_text("name"), cb_text("ABS-fw"), cb_text("version"), cb_text(version), cb_text("ecu"), cb_text("ABS"),
       cb_text("category"), cb_text("recall"), cb_text("release-type"), cb_text("critical"),
       cb_text("issue"), cb_text("Brake pressure sensor drift"), cb_text("protocol"), cb_text("CAN"),
@@ -40,6 +48,10 @@ static size_t manifest_of_size(enc *e, const char *version, unsigned counter, si
       cb_text("to"), cb_text(version), cb_text("files"), cb_array(1, file),
       cb_text("release-notes"), cb_text("Recalibrated drift compensation."),
       cb_text("release-counter"), cb_uint(counter))));
+}
+
+static size_t manifest_of_size(enc *e, const char *version, unsigned counter, size_t sha_len, uint64_t size) {
+  return manifest_requiring(e, version, counter, sha_len, size, 0);
 }
 
 static size_t manifest(enc *e, const char *version, unsigned counter, size_t sha_len) {
@@ -110,6 +122,10 @@ int main(void) {
     CHECK_RC(db, ota_package_register(db, "eve", now, NULL, 0, &id), OTA_BADINPUT);
     CHECK_RC(db, ota_package_register(db, "eve", now, e.b, manifest(&e, "1.0", 1, 16), &id), OTA_BADINPUT);
     HAS(db, "files[0].sha256: expected 32 bytes, found 16");
+    CHECK(id == -1);
+    /* a campaign's rule is built from the manifest: at most 32 requirements, as in a rule */
+    CHECK_RC(db, ota_package_register(db, "eve", now, e.b, manifest_requiring(&e, "1.0", 1, 32, sizeof content - 1, 33), &id), OTA_BADINPUT);
+    HAS(db, "requires: 33 items, more than 32");
     CHECK(id == -1);
   }
 

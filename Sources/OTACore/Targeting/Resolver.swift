@@ -3,12 +3,13 @@
 /// in place; reentrant (no shared state).
 public enum Resolver {
     /// Resolves `rule` over `snapshot`, passing each target to `sink` in snapshot order.
-    /// Throws `.badInput` for a snapshot that is not valid CBOR of the snapshot's shape, with
-    /// the vehicle's position and the byte offset; the sink may then have seen some targets.
+    /// Throws `.badInput` for a rule beyond `TargetRule`'s limits (before reading the
+    /// snapshot), or for a snapshot that is not valid CBOR of the snapshot's shape, with the
+    /// vehicle's position and the byte offset; the sink may then have seen some targets.
     public static func resolve<S: ResolutionSink>(snapshot: UnsafeRawBufferPointer, rule: TargetRule,
                                                   into sink: inout S) throws(OTAError) -> ResolutionCounts {
+        var check = try RuleCheck(rule: rule, sink: sink)
         var walk = try SnapshotWalk(snapshot)
-        var check = RuleCheck(rule: rule, sink: sink)
         defer { sink = check.sink }  // the targets so far, on success or failure
         try walk.begin(&check)
         while try walk.nextVehicle(&check) {}

@@ -24,8 +24,8 @@ struct RuleCheck<Sink: ResolutionSink>: SnapshotVisitor {
     private var attributesMatched: UInt32 = 0
     private var candidates: [Candidate] = []
 
-    init(rule: TargetRule, sink: Sink) {
-        matcher = RuleMatcher(rule)
+    init(rule: TargetRule, sink: Sink) throws(OTAError) {
+        matcher = try RuleMatcher(rule)
         self.sink = sink
     }
 

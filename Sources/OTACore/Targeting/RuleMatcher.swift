@@ -34,7 +34,12 @@ struct RuleMatcher {
     let requirementVersions: [ByteStringSet]
     let allRequirements: UInt32
 
-    init(_ rule: TargetRule) {
+    /// Throws `.badInput` for more requirements or attributes than the masks hold.
+    init(_ rule: TargetRule) throws(OTAError) {
+        if let problem = TargetRule.countProblem(requirements: rule.requires?.count ?? 0,
+                                                 attributes: rule.attributes?.count ?? 0) {
+            throw .badInput("rule: " + problem)
+        }
         models = rule.models.map { ByteStringSet($0) }
         variants = rule.variants.map { ByteStringSet($0) }
         powertrains = rule.powertrains.map { ByteStringSet($0) }
@@ -154,7 +159,7 @@ enum RuleValue {
     }
 }
 
-/// The low `n` bits set (n <= 32).
+/// The low `n` bits set; n <= 32, as `init` checks (a larger n would set no more bits).
 private func mask(_ n: Int) -> UInt32 {
     n >= 32 ? UInt32.max : (1 << UInt32(n)) &- 1
 }

@@ -18,9 +18,23 @@ public struct TargetRule: Equatable {
     public var attributes: [RuleAttribute]?
     public var requires: [Requirement]?
 
-    /// Bitmasks of the matcher hold one bit per requirement and per attribute.
+    /// Bitmasks of the matcher hold one bit per requirement and per attribute. A package
+    /// manifest's "requires" has the same limit, since a campaign's rule is built from it.
     public static let maxRequirements = 32
     public static let maxAttributes = 32
+
+    /// Why a rule with these counts cannot be checked, or nil: decoding refuses such a rule,
+    /// and the matcher again (a rule built in code is not decoded), so that a requirement or
+    /// attribute beyond the masks is never silently skipped.
+    static func countProblem(requirements: Int, attributes: Int) -> String? {
+        if requirements > maxRequirements {
+            return "\"requires\": \(requirements) requirements; a rule may have at most \(maxRequirements)"
+        }
+        if attributes > maxAttributes {
+            return "\"attributes\": \(attributes) attributes; a rule may require at most \(maxAttributes)"
+        }
+        return nil
+    }
 
     public init(ecu: String) { self.ecu = ecu }
 
@@ -151,9 +165,7 @@ private func attributeList(_ v: CBOR) throws(OTAError) -> [RuleAttribute] {
     guard !pairs.isEmpty else {
         throw .badInput("\"attributes\": the map is empty; leave the key out to match everything")
     }
-    guard pairs.count <= TargetRule.maxAttributes else {
-        throw .badInput("\"attributes\": \(pairs.count) attributes; a rule may require at most \(TargetRule.maxAttributes)")
-    }
+    if let problem = TargetRule.countProblem(requirements: 0, attributes: pairs.count) { throw .badInput(problem) }
     var out: [RuleAttribute] = []
     for pair in pairs {
         guard let key = pair.key.text else {
@@ -183,9 +195,7 @@ private func requirementList(_ v: CBOR) throws(OTAError) -> [Requirement] {
     guard !items.isEmpty else {
         throw .badInput("\"requires\": the list is empty; leave the key out to require nothing")
     }
-    guard items.count <= TargetRule.maxRequirements else {
-        throw .badInput("\"requires\": \(items.count) requirements; a rule may have at most \(TargetRule.maxRequirements)")
-    }
+    if let problem = TargetRule.countProblem(requirements: items.count, attributes: 0) { throw .badInput(problem) }
     var out: [Requirement] = []
     for (i, item) in items.enumerated() {
         guard let pair = item.array, pair.count == 2, let node = pair[0].text, !node.isEmpty else {

@@ -4,7 +4,8 @@ public enum ManifestParser {
     public static let maxBytes = 1 << 20
     public static let maxFiles = 1024
     public static let maxURIBytes = 2048
-    public static let maxRequirements = 256
+    /// A campaign's rule is built from the manifest: the target rule's limit, not another.
+    public static let maxRequirements = TargetRule.maxRequirements
 
     static let keys = ["name", "version", "ecu", "category", "release-type", "issue", "protocol",
                        "powertrains", "models", "hw", "from", "to", "files", "release-notes",

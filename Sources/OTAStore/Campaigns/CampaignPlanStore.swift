@@ -14,12 +14,14 @@ import OTACore
 ///   tables of the moment. Package states, `after-test`, the spec's checks against `now`
 ///   and the wave sizes are checked again at approval too.
 ///
-/// Encoding (CBOR): the header is [1, [* package id], [* excluded per ExclusionReason],
+/// Encoding (CBOR): the header is [format, [* package id], [* excluded per ExclusionReason],
 /// candidates, ECU entries, [* text]]; each chunk an array of candidates
 /// [vehicle id, vin, market, model, variant, applying, * (package, ecu id, slot, hw, sw)]
 /// with market, model, variant, hw and sw indices into the texts.
 enum CampaignPlanStore {
-    static let format: UInt64 = 1
+    /// 2: requirements met by earlier packages are checked per ECU, and exclusions take the
+    /// earliest reason; a plan of format 1 was resolved without that and is not reused.
+    static let format: UInt64 = 2
     /// Candidates per chunk: a few megabytes of CBOR.
     static let chunkSize = 50_000
 

@@ -239,11 +239,16 @@ struct CampaignPlan {
     }
 
     /// Each package's rule from its manifest (ecu, hw, from, to, models, powertrains,
-    /// requires), narrowed by the spec's rule and regions. A requirement that an earlier
-    /// package of the campaign installs is met by it (that package must then apply too).
+    /// requires), narrowed by the spec's rule and regions, and the requirements that earlier
+    /// packages of the campaign may meet: those are left out of the rule and checked after
+    /// resolution (`EarlierRequirement`). Throws `.corrupt` for a stored manifest with more
+    /// requirements than a rule holds (the manifest check refuses them): never truncated.
     static func rule(for p: Package, index: Int, packages: [Package], narrowing: TargetRule?,
-                     regionMarkets: [String]?) -> TargetRule {
+                     regionMarkets: [String]?) throws(OTAError) -> (rule: TargetRule, earlier: [EarlierRequirement]) {
         let m = p.manifest
+        guard m.requires.count <= TargetRule.maxRequirements else {
+            throw .corrupt("package \(p.id): the stored manifest has \(m.requires.count) requirements; a rule holds at most \(TargetRule.maxRequirements)")
+        }
         var r = TargetRule(ecu: m.ecu)
         r.hw = m.hardware
         r.from = m.fromVersions
@@ -258,12 +263,16 @@ struct CampaignPlan {
         r.excludeVINs = narrowing?.excludeVINs
         r.attributes = narrowing?.attributes
         var requires: [Requirement] = []
+        var earlier: [EarlierRequirement] = []
         for q in m.requires {
-            let earlier = packages.prefix(index).contains { $0.manifest.ecu == q.node && q.versions.contains($0.manifest.toVersion) }
-            if !earlier { requires.append(Requirement(node: q.node, versions: q.versions)) }
+            if let e = EarlierRequirement(q, installedBy: packages.prefix(index).map { $0.manifest }) {
+                earlier.append(e)
+            } else {
+                requires.append(Requirement(node: q.node, versions: q.versions))
+            }
         }
         r.requires = requires.isEmpty ? nil : requires
-        return r
+        return (r, earlier)
     }
 
     static func intersect(_ a: [String], _ b: [String]?) -> [String] {
@@ -292,7 +301,8 @@ struct CampaignPlan {
         var outcomes: [PackageOutcomes] = []
         var entryStart: [[Int32]] = []
         for (i, p) in packages.enumerated() {
-            let rule = Self.rule(for: p, index: i, packages: packages, narrowing: narrowing, regionMarkets: regionMarkets)
+            let (rule, earlier) = try Self.rule(for: p, index: i, packages: packages, narrowing: narrowing,
+                                                regionMarkets: regionMarkets)
             var sink = PackageOutcomes(ecus: rows.ecus[nodeOfPackage[i]], vehicles: vehicles)
             _ = try withBuffer(snapshot) { (raw) throws(OTAError) -> ResolutionCounts in
                 try Resolver.resolve(snapshot: raw, rule: rule, into: &sink)
@@ -310,6 +320,7 @@ struct CampaignPlan {
             start[vehicles] = Int32(e)
             outcomes.append(sink)
             entryStart.append(start)
+            for r in earlier { r.exclude(package: i, outcomes: &outcomes, entryStart: entryStart) }
         }
         candidates = TargetCandidates(rows: rows, outcomes: outcomes, entryStart: entryStart, nodeOfPackage: nodeOfPackage)
     }

@@ -36,7 +36,8 @@ struct TargetCandidates: Equatable {
 
     /// The candidates of a resolution: `outcomes[p]` for package p, over the rows of the
     /// export. A vehicle is a candidate when every package applies to it or is installed
-    /// already, and at least one applies.
+    /// already, and at least one applies. Another vehicle counts under the earliest
+    /// `ExclusionReason` among its packages, whatever their order.
     init(rows: InventoryRows, outcomes: [PackageOutcomes], entryStart: [[Int32]], nodeOfPackage: [Int]) {
         var texts = TextIndex()
         let upToDate = Int8(ExclusionReason.upToDate.rawValue)
@@ -47,8 +48,8 @@ struct TargetCandidates: Equatable {
                 let s = outcomes[p].status[v]
                 if s == PackageOutcomes.targeted {
                     mask |= 1 << UInt32(p)
-                } else if s != upToDate && reason < 0 {
-                    reason = s
+                } else if s != upToDate && (reason < 0 || s < reason) {
+                    reason = s  // the earliest check in reason order, as the resolver counts
                 }
             }
             if reason >= 0 {
