@@ -143,3 +143,12 @@ import OTACore
         #expect(after.sw == Self.bytes("1.0-e\u{301}") && after.history == before.history + 1)
     }
 }
+
+/// A spec narrowing a manifest's models keeps only the models spelled with the same bytes,
+/// as the resolver will compare them.
+@Test func aSpecNarrowsAManifestsModelsByBytes() {
+    #expect(CampaignPlan.intersect(["Caf\u{e9}", "Aster"], ["Cafe\u{301}", "Aster"]) == ["Aster"])
+    #expect(CampaignPlan.intersect(["Cafe\u{301}"], ["Cafe\u{301}"]).count == 1)
+    #expect(["Caf\u{e9}"].firstIndexBytes(of: "Cafe\u{301}") == nil)
+    #expect(["Caf\u{e9}"].containsBytes("Caf\u{e9}"))
+}

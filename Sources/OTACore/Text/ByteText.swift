@@ -55,3 +55,15 @@ public struct ByteKey: Hashable, Comparable {
     @inlinable
     public static func < (a: ByteKey, b: ByteKey) -> Bool { a.text.bytesPrecede(b.text) }
 }
+
+extension Sequence where Element == String {
+    /// Whether a text with the same UTF-8 bytes as `text` is among these.
+    @inlinable
+    public func containsBytes(_ text: String) -> Bool { contains { $0.sameBytes(as: text) } }
+}
+
+extension Collection where Element == String {
+    /// The first position of a text with the same UTF-8 bytes as `text`.
+    @inlinable
+    public func firstIndexBytes(of text: String) -> Index? { firstIndex { $0.sameBytes(as: text) } }
+}

@@ -196,7 +196,7 @@ struct CampaignPlan {
             if p.state != PackageState.approved.rawValue && p.state != PackageState.released.rawValue {
                 problems.append("packages[\(i)]: package \(p.id) is \(p.state); it must be approved or released")
             }
-            if let first = nodes.firstIndex(of: p.manifest.ecu) {
+            if let first = nodes.firstIndexBytes(of: p.manifest.ecu) {
                 problems.append("packages[\(i)]: package \(p.id) updates ECU node '\(p.manifest.ecu)' like packages[\(first)]; a campaign has one package per node")
                 nodeOfPackage.append(first)
             } else {
@@ -205,7 +205,7 @@ struct CampaignPlan {
             }
             // A requirement that a later package of the campaign installs: wrong order.
             for r in p.manifest.requires {
-                for (j, q) in packages.enumerated() where j > i && q.manifest.ecu == r.node && r.versions.contains(q.manifest.toVersion) {
+                for (j, q) in packages.enumerated() where j > i && q.manifest.ecu.sameBytes(as: r.node) && r.versions.containsBytes(q.manifest.toVersion) {
                     problems.append("packages[\(i)]: package \(p.id) requires '\(r.node)' on \(r.versions.joined(separator: " or ")), which packages[\(j)] installs after it; install packages[\(j)] first")
                 }
             }
@@ -277,7 +277,7 @@ struct CampaignPlan {
 
     static func intersect(_ a: [String], _ b: [String]?) -> [String] {
         guard let b else { return a }
-        return a.filter { b.contains($0) }
+        return a.filter { b.containsBytes($0) }
     }
 
     /// Exports the inventory and resolves each package's rule over it (in the caller's read
@@ -344,7 +344,7 @@ struct CampaignPlan {
             JOIN targets t ON t.campaign_id = c.id JOIN target_ecus te ON te.target_id = t.id
             WHERE c.state IN (\(CampaignState.holdingStatesSQL)) AND c.id <> ? AND t.final = 0
             """).bind(1, campaign).forEachRow { (r) throws(OTAError) -> Bool in
-                if let node = r.text(1), let k = nodes.firstIndex(of: node) {
+                if let node = r.text(1), let k = nodes.firstIndexBytes(of: node) {
                     busy[r.int64(0), default: 0] |= 1 << UInt32(k)
                 }
                 return true

@@ -14,7 +14,7 @@ struct EarlierRequirement {
     /// Nil when no earlier package installs an accepted version (the rule keeps it).
     init?(_ r: ECURequirement, installedBy earlier: [PackageManifest]) {
         var packages: [Int] = []
-        for (j, m) in earlier.enumerated() where m.ecu.utf8.elementsEqual(r.node.utf8) && accepts(r.versions, m.toVersion) {
+        for (j, m) in earlier.enumerated() where m.ecu.sameBytes(as: r.node) && r.versions.containsBytes(m.toVersion) {
             packages.append(j)
         }
         guard !packages.isEmpty else { return nil }
@@ -35,7 +35,7 @@ struct EarlierRequirement {
             var e = first
             var met = e < node.vehicle.count && Int(node.vehicle[e]) == v  // one ECU at least
             while met && e < node.vehicle.count && Int(node.vehicle[e]) == v {
-                met = accepts(versions, node.sw[e]) || updated(e, vehicle: v, outcomes, entryStart)
+                met = versions.containsBytes(node.sw[e]) || updated(e, vehicle: v, outcomes, entryStart)
                 e += 1
             }
             if !met { outcomes[p].status[v] = requires }
@@ -50,9 +50,4 @@ struct EarlierRequirement {
         }
         return false
     }
-}
-
-/// Versions compare byte for byte, as the resolver compares them.
-private func accepts(_ versions: [String], _ sw: String) -> Bool {
-    versions.contains { $0.utf8.elementsEqual(sw.utf8) }
 }
