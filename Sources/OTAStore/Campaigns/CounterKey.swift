@@ -1,3 +1,5 @@
+import OTACore
+
 /// The key of one `campaign_counts` row: (dim, key, sub). Any text fits (a model or market
 /// is any UTF-8 the fleet import took), so the parts are kept apart, never joined with a
 /// separator. Compared, hashed and ordered by their UTF-8 bytes (`ByteText`), as SQLite does:
