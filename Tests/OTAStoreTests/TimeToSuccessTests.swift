@@ -44,16 +44,23 @@ import OTACore
         return h
     }
 
-    /// The reviewer's sequence: the retry requeued the target, the paused campaign sent no new
-    /// offer, and the vehicle proved the install: it used to succeed without a histogram count.
-    @Test func aSuccessAfterARetryBeforeItsNewOfferIsCountedFromTheFirstOffer() throws {
-        let w = try RunWorld(vehicles: 1)
+    /// A campaign retrying `download` once after 60 s, its one target offered at t and failed
+    /// on download at t + 100.
+    func failedOnceOnDownload(_ w: RunWorld) throws -> Int64 {
         let id = try offered(w) { s in
             s.retry.max = 1
             s.retry.reasons = [.download]
             s.retry.backoff = 60
         }
         try report(w, id, seq: 1, "failed", reason: "download", at: t + 100)
+        return id
+    }
+
+    /// The reviewer's sequence: the retry requeued the target, the paused campaign sent no new
+    /// offer, and the vehicle proved the install: it used to succeed without a histogram count.
+    @Test func aSuccessAfterARetryBeforeItsNewOfferIsCountedFromTheFirstOffer() throws {
+        let w = try RunWorld(vehicles: 1)
+        let id = try failedOnceOnDownload(w)
         try CampaignControl.pause(w.db, actor: "cam", now: t + 150, campaign: id, signer: w.signer)
         let r = try w.step(id, at: t + 160)
         #expect(r.int("retried") == 1 && r.int("notified") == 0)
@@ -64,12 +71,7 @@ import OTACore
 
     @Test func aRetrysNotificationIsAnOfferAndTheClockKeepsRunning() throws {
         let w = try RunWorld(vehicles: 1)
-        let id = try offered(w) { s in
-            s.retry.max = 1
-            s.retry.reasons = [.download]
-            s.retry.backoff = 60
-        }
-        try report(w, id, seq: 1, "failed", reason: "download", at: t + 100)
+        let id = try failedOnceOnDownload(w)
         #expect(try w.step(id, at: t + 160).int("notified") == 1)
         #expect(try w.open(try #require(w.outbox().last?.payload)).text("type") == "offer")
         let target = try w.target(id, ord: 0)

@@ -44,8 +44,8 @@ public enum RateLimit {
     }
 
     /// The budget left at `now`, given the stored minute and the notifications already sent
-    /// in it; `left` is `Int.max` without a rate, 0 at a `now` before the stored minute. `minute` and `used` are what to store after
-    /// sending `n` more: (`minute`, `used + n`).
+    /// in it; `left` is `Int.max` without a rate, 0 at a `now` before the stored minute.
+    /// `minute` and `used` are what to store after sending `n` more: (`minute`, `used + n`).
     public struct Budget: Equatable, Sendable {
         public var minute: Int64
         public var used: Int
